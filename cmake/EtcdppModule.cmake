@@ -36,3 +36,10 @@ function(etcdpp_binary name)
   add_executable(${name} ${ARG_SOURCES})
   target_link_libraries(${name} PRIVATE ${deps} ${ARG_LIBS})
 endfunction()
+
+# etcdpp_bench(NAME SOURCES file... [DEPS module...]): a Google Benchmark executable in
+# build/bin (not run by ctest: benchmarks measure, tests assert).
+function(etcdpp_bench name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LIBS" ${ARGN})
+  etcdpp_binary(${name} SOURCES ${ARG_SOURCES} DEPS ${ARG_DEPS} LIBS ${ARG_LIBS} benchmark::benchmark_main)
+endfunction()
