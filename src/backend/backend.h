@@ -1,0 +1,107 @@
+// Backend: etcd's bucketed key-value store on LMDB, in the single file member/snap/db
+// (layout and crash story in docs/formats/backend.md).
+//
+// Writes go through BatchTx into an in-memory write buffer and are committed by a
+// committer thread as one durable LMDB transaction every `batch_interval_ms` or
+// `batch_ops_max` operations (whichever first), so the writer never waits for fsync
+// unless a whole batch is already waiting to commit. ReadTx views see applied writes at
+// once and never block the writer. Because consistent_index is written in the same batch
+// as the data it covers, a crash loses a suffix of applied entries that replay restores.
+//
+// Thread safety: all methods may be called from any thread. One BatchTx exists at a time
+// (BeginWrite waits). Destruction commits everything and stops the committer.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "backend/batch_tx.h"
+#include "backend/lmdb_env.h"
+#include "backend/read_tx.h"
+#include "backend/schema.h"
+#include "backend/write_buffer.h"
+#include "base/status.h"
+
+namespace etcdpp::backend {
+
+struct BackendOptions {
+  std::string path;                           // the db file; its directory must exist
+  int batch_interval_ms = 100;                // 0: commit only when full or forced
+  size_t batch_ops_max = 10000;
+  size_t batch_bytes_max = size_t{64} << 20;  // bounds the memory of buffered writes
+  size_t map_size_bytes = size_t{16} << 30;   // virtual; grows to twice an existing file
+};
+
+struct SnapshotInfo {
+  uint64_t size_bytes = 0;
+  std::string sha256;  // 32 raw bytes of SHA-256 over the file
+};
+
+class Backend {
+ public:
+  static Result<std::unique_ptr<Backend>> Open(BackendOptions options);
+  ~Backend();
+  Backend(const Backend&) = delete;
+  Backend& operator=(const Backend&) = delete;
+
+  BatchTx BeginWrite();
+  Result<ReadTx> BeginRead();
+  // Returns once every write ended before the call is durable.
+  Status ForceCommit();
+
+  // Writes a compacted copy of the durable state (after ForceCommit) to `fd`.
+  Status Snapshot(int fd);
+  // Same into a new file at `path` (fsync'd), with its size and SHA-256.
+  Result<SnapshotInfo> SnapshotToFile(const std::string& path);
+  // Rewrites the file without free pages. Writes wait; new readers wait until the views
+  // open at the start have ended (so do not hold a ReadTx while calling it).
+  Status Defrag();
+
+  // Size of the file on disk, and the bytes its live pages occupy (for the quota).
+  Result<uint64_t> SizeBytes() const;
+  Result<uint64_t> SizeInUseBytes();
+  // CRC-32C (Castagnoli) over every bucket name and key/value in name order, except
+  // meta/consistent_index: etcd's Maintenance.Hash.
+  Result<uint32_t> Hash();
+  // LMDB transactions committed since open (for tests and metrics).
+  uint64_t commit_count() const { return commit_count_.load(std::memory_order_relaxed); }
+  const std::string& path() const { return options_.path; }
+
+ private:
+  friend class BatchTx;
+  explicit Backend(BackendOptions options) : options_(std::move(options)) {}
+
+  void CommitterLoop();
+  // Moves the active buffer to the sealed slot, waiting for the slot if needed.
+  // Requires: write_mu_ held by the caller. Returns the sealed buffer's txn id (0 if none).
+  uint64_t SealLocked(std::unique_lock<std::mutex>& state);
+  void OnBatchEnd();  // called by BatchTx::End with write_mu_ still held
+  void WaitCommitted(uint64_t txn_id);
+  void FlushLocked();  // requires write_mu_: seals and waits for durability
+  void EndView();
+
+  const BackendOptions options_;
+  std::mutex write_mu_;  // the batch lock: held by the one BatchTx (and by Defrag)
+
+  std::mutex mu_;  // guards the fields below down to open_views_
+  std::condition_variable cv_;
+  std::shared_ptr<LmdbEnv> env_;
+  std::shared_ptr<WriteBuffer> active_;
+  std::shared_ptr<WriteBuffer> sealed_;
+  uint64_t committed_txn_id_ = 0;
+  bool stop_ = false;
+  bool seal_requested_ = false;  // the interval elapsed while a BatchTx was open
+  bool batch_open_ = false;      // a BatchTx is between BeginWrite and End
+  bool readers_paused_ = false;  // Defrag is swapping the file
+  size_t open_views_ = 0;
+
+  std::atomic<uint64_t> commit_count_{0};
+  std::thread committer_;
+};
+
+}  // namespace etcdpp::backend

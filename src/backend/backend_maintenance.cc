@@ -1,0 +1,149 @@
+// Backend maintenance: snapshot, defragmentation, sizes and the whole-store hash.
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "backend/backend.h"
+#include "base/crc32c.h"
+
+namespace etcdpp::backend {
+namespace {
+
+Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
+
+Status SyncDirOf(const std::string& file) {
+  std::string dir = std::filesystem::path(file).parent_path().string();
+  int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Errno("open " + dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return Errno("fsync " + dir);
+  return Status::Ok();
+}
+
+// Writes a compacted copy of `env` into a new file at `path`, fsync'd.
+Status CopyToFile(LmdbEnv& env, const std::string& path) {
+  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create " + path);
+  Status st = env.CopyCompact(fd);
+  if (st.ok() && ::fsync(fd) != 0) st = Errno("fsync " + path);
+  ::close(fd);
+  return st;
+}
+
+Result<std::string> Sha256File(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open " + path);
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  std::string chunk(1 << 16, '\0');
+  ssize_t n;
+  while ((n = ::read(fd, chunk.data(), chunk.size())) > 0) EVP_DigestUpdate(ctx, chunk.data(), n);
+  ::close(fd);
+  std::string digest(32, '\0');
+  unsigned len = 0;
+  EVP_DigestFinal_ex(ctx, reinterpret_cast<unsigned char*>(digest.data()), &len);
+  EVP_MD_CTX_free(ctx);
+  if (n < 0) return Errno("read " + path);
+  return digest;
+}
+
+}  // namespace
+
+Status Backend::Snapshot(int fd) {
+  ETCDPP_RETURN_IF_ERROR(ForceCommit());
+  std::shared_ptr<LmdbEnv> env;
+  {
+    std::lock_guard state(mu_);
+    env = env_;
+  }
+  return env->CopyCompact(fd);
+}
+
+Result<SnapshotInfo> Backend::SnapshotToFile(const std::string& path) {
+  ETCDPP_RETURN_IF_ERROR(ForceCommit());
+  std::shared_ptr<LmdbEnv> env;
+  {
+    std::lock_guard state(mu_);
+    env = env_;
+  }
+  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, path));
+  SnapshotInfo info;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
+  info.size_bytes = static_cast<uint64_t>(st.st_size);
+  ETCDPP_ASSIGN_OR_RETURN(info.sha256, Sha256File(path));
+  return info;
+}
+
+Status Backend::Defrag() {
+  // Stop-the-world for now: writes wait on write_mu_, new readers on readers_paused_.
+  // The env generation (shared_ptr) is what lets a later version swap under readers.
+  std::lock_guard write(write_mu_);
+  FlushLocked();
+  std::shared_ptr<LmdbEnv> env;
+  {
+    std::lock_guard state(mu_);
+    env = env_;
+  }
+  const std::string tmp = options_.path + ".tmp";
+  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, tmp));
+  env.reset();
+
+  std::unique_lock state(mu_);
+  readers_paused_ = true;
+  cv_.wait(state, [&] { return open_views_ == 0; });
+  env_.reset();  // no view holds it any more: closes the old file
+  Status st;
+  if (::rename(tmp.c_str(), options_.path.c_str()) != 0) st = Errno("rename " + tmp);
+  if (st.ok()) st = SyncDirOf(options_.path);
+  // Reopen whichever file is now in place; failing to is fatal (no backend to serve from).
+  auto reopened = LmdbEnv::Open(options_.path, options_.map_size_bytes);
+  ETCDPP_CHECK(reopened.ok(), "backend reopen after defrag: " + reopened.status().ToString());
+  env_ = std::move(reopened).value();
+  auto last = env_->LastTxnId();
+  ETCDPP_CHECK(last.ok(), "backend reopen after defrag: " + last.status().ToString());
+  // The copy renumbers transactions; the (empty) active buffer follows.
+  committed_txn_id_ = *last;
+  active_ = std::make_shared<WriteBuffer>(*last + 1);
+  readers_paused_ = false;
+  cv_.notify_all();
+  return st;
+}
+
+Result<uint64_t> Backend::SizeBytes() const {
+  struct stat st {};
+  if (::stat(options_.path.c_str(), &st) != 0) return Errno("stat " + options_.path);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+Result<uint64_t> Backend::SizeInUseBytes() {
+  std::shared_ptr<LmdbEnv> env;
+  {
+    std::lock_guard state(mu_);
+    env = env_;
+  }
+  return env->InUseBytes();
+}
+
+Result<uint32_t> Backend::Hash() {
+  ETCDPP_ASSIGN_OR_RETURN(ReadTx tx, BeginRead());
+  uint32_t crc = 0;
+  for (Bucket bucket : BucketsByName()) {
+    crc = base::Crc32cExtend(crc, BucketName(bucket));
+    ETCDPP_RETURN_IF_ERROR(tx.Range(bucket, "", "", 0, [&](std::string_view k, std::string_view v) {
+      if (bucket == Bucket::kMeta && k == kConsistentIndexKey) return true;
+      crc = base::Crc32cExtend(crc, k);
+      crc = base::Crc32cExtend(crc, v);
+      return true;
+    }));
+  }
+  return crc;
+}
+
+}  // namespace etcdpp::backend
