@@ -1,0 +1,45 @@
+// WaitRegistry: the waiters of proposals in flight, keyed by request ID. An I/O thread
+// registers a callback before proposing; the apply thread triggers it with the result
+// once the entry is applied, or the raft thread fails it (timeout, dropped proposal).
+// Whichever comes first wins; the callback runs exactly once, on the triggering thread,
+// and must not block (it posts the response back to its connection).
+//
+// Thread-safe: one short mutex around the map.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include <google/protobuf/message.h>
+
+#include "base/status.h"
+
+namespace etcdpp::server {
+
+struct ApplyResult {
+  Status status;
+  std::unique_ptr<google::protobuf::Message> response;  // null on error
+};
+
+using ApplyCallback = std::function<void(ApplyResult)>;
+
+class WaitRegistry {
+ public:
+  void Register(uint64_t id, ApplyCallback callback);
+  // Runs and removes the waiter of `id`; false if there is none (already triggered,
+  // timed out, or the entry came from another member).
+  bool Trigger(uint64_t id, ApplyResult result);
+  bool IsRegistered(uint64_t id) const;
+  // Fails every waiter (server stopping).
+  void FailAll(const Status& status);
+  size_t size() const;
+
+ private:
+  mutable std::mutex mu_;  // guards waiters_
+  std::unordered_map<uint64_t, ApplyCallback> waiters_;
+};
+
+}  // namespace etcdpp::server
