@@ -1,12 +1,20 @@
-// The etcd binary. Placeholder entry until the flag parser lands.
-#include <cstdio>
-#include <cstring>
+// The etcd binary: etcd 3.4's command line in front of an etcdpp member.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "cmd/etcd/etcd_main.h"
+#include "embed/member.h"
+
+extern char** environ;
 
 int main(int argc, char** argv) {
-  if (argc > 1 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "-version") == 0)) {
-    std::printf("etcd Version: 3.4.23\nGit SHA: Not provided (etcdpp)\nGo Version: go1.19.8\nGo OS/Arch: linux/amd64\n");
-    return 0;
-  }
-  std::fprintf(stderr, "etcdpp: the server is not built yet\n");
-  return 1;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) env.emplace_back(*e);
+  // The process's one logger; everything started from here borrows it.
+  etcdpp::Logger logger;
+  return etcdpp::etcdmain::EtcdMain(args, env, logger, {std::cout, std::cerr},
+                                    [](const etcdpp::embed::Config& config) { return etcdpp::embed::RunMember(config); });
 }

@@ -1,0 +1,88 @@
+#include "cmd/etcd/unsupported.h"
+
+#include <algorithm>
+
+namespace etcdpp::etcdmain {
+namespace {
+
+using Used = bool (*)(const CommandLine& given, const CommandLine& defaults);
+
+struct Row {
+  const char* flag;
+  Used used;
+};
+
+// A Config member that differs from its default.
+template <auto Member>
+bool ConfigDiffers(const CommandLine& c, const CommandLine& d) {
+  return c.config.*Member != d.config.*Member;
+}
+
+template <auto Member>
+bool ProxyDiffers(const CommandLine& c, const CommandLine& d) {
+  return c.proxy.*Member != d.proxy.*Member;
+}
+
+using C = embed::Config;
+using P = ProxySettings;
+
+constexpr Row kUnsupported[] = {
+    {"--enable-v2", ConfigDiffers<&C::enable_v2>},
+    {"--force-new-cluster", ConfigDiffers<&C::force_new_cluster>},
+    {"--discovery", ConfigDiffers<&C::discovery>},
+    {"--discovery-fallback", ProxyDiffers<&P::discovery_fallback>},
+    {"--discovery-proxy", ConfigDiffers<&C::discovery_proxy>},
+    {"--discovery-srv", ConfigDiffers<&C::discovery_srv>},
+    {"--discovery-srv-name", ConfigDiffers<&C::discovery_srv_name>},
+    {"--listen-metrics-urls", ConfigDiffers<&C::listen_metrics_urls>},
+    {"--client-crl-file", [](const CommandLine& c, const CommandLine& d) { return c.config.client_tls.crl_file != d.config.client_tls.crl_file; }},
+    {"--client-cert-allowed-hostname", [](const CommandLine& c, const CommandLine& d) { return c.config.client_tls.allowed_hostname != d.config.client_tls.allowed_hostname; }},
+    {"--auto-tls", ConfigDiffers<&C::client_auto_tls>},
+    {"--peer-cert-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.cert_file != d.config.peer_tls.cert_file; }},
+    {"--peer-key-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.key_file != d.config.peer_tls.key_file; }},
+    {"--peer-client-cert-auth", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.client_cert_auth != d.config.peer_tls.client_cert_auth; }},
+    {"--peer-trusted-ca-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.trusted_ca_file != d.config.peer_tls.trusted_ca_file; }},
+    {"--peer-auto-tls", ConfigDiffers<&C::peer_auto_tls>},
+    {"--peer-crl-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.crl_file != d.config.peer_tls.crl_file; }},
+    {"--peer-cert-allowed-cn", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.allowed_cn != d.config.peer_tls.allowed_cn; }},
+    {"--peer-cert-allowed-hostname", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.allowed_hostname != d.config.peer_tls.allowed_hostname; }},
+    {"--experimental-peer-skip-client-san-verification", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.skip_client_san_verify != d.config.peer_tls.skip_client_san_verify; }},
+    {"--cipher-suites", ConfigDiffers<&C::cipher_suites>},
+    {"--auth-token", ConfigDiffers<&C::auth_token>},
+    {"--bcrypt-cost", ConfigDiffers<&C::bcrypt_cost>},
+    {"--auth-token-ttl", ConfigDiffers<&C::auth_token_ttl_s>},
+    {"--enable-pprof", ConfigDiffers<&C::enable_pprof>},
+    {"--log-package-levels", ConfigDiffers<&C::log_package_levels>},
+    {"--log-outputs=systemd/journal", [](const CommandLine& c, const CommandLine&) {
+       const auto& o = c.config.log_outputs;
+       return std::find(o.begin(), o.end(), "systemd/journal") != o.end();
+     }},
+    {"--proxy", ProxyDiffers<&P::proxy>},
+    {"--proxy-failure-wait", ProxyDiffers<&P::failure_wait_ms>},
+    {"--proxy-refresh-interval", ProxyDiffers<&P::refresh_interval_ms>},
+    {"--proxy-dial-timeout", ProxyDiffers<&P::dial_timeout_ms>},
+    {"--proxy-write-timeout", ProxyDiffers<&P::write_timeout_ms>},
+    {"--proxy-read-timeout", ProxyDiffers<&P::read_timeout_ms>},
+    {"--experimental-initial-corrupt-check", ConfigDiffers<&C::experimental_initial_corrupt_check>},
+    {"--experimental-corrupt-check-time", ConfigDiffers<&C::experimental_corrupt_check_time>},
+    {"--experimental-enable-v2v3", ConfigDiffers<&C::experimental_enable_v2v3>},
+    {"--experimental-backend-bbolt-freelist-type", ConfigDiffers<&C::experimental_backend_bbolt_freelist_type>},
+    {"--experimental-enable-lease-checkpoint", ConfigDiffers<&C::experimental_enable_lease_checkpoint>},
+    {"--experimental-enable-lease-checkpoint-persist", ConfigDiffers<&C::experimental_enable_lease_checkpoint_persist>},
+    {"--experimental-compaction-batch-limit", ConfigDiffers<&C::experimental_compaction_batch_limit>},
+    {"--experimental-watch-progress-notify-interval", ConfigDiffers<&C::experimental_watch_progress_notify_interval>},
+    {"--experimental-warning-apply-duration", ConfigDiffers<&C::experimental_warning_apply_duration>},
+    {"--unsafe-no-fsync", ConfigDiffers<&C::unsafe_no_fsync>},
+};
+
+}  // namespace
+
+std::optional<std::string> FirstUnsupportedSetting(const CommandLine& command_line) {
+  const CommandLine defaults;
+  for (const Row& row : kUnsupported) {
+    if (row.used(command_line, defaults)) return std::string(row.flag);
+  }
+  return std::nullopt;
+}
+
+}  // namespace etcdpp::etcdmain
