@@ -1,0 +1,122 @@
+// Read-side semantics shared by plain reads and reads inside write transactions.
+#include <algorithm>
+
+#include "mvcc/errors.h"
+#include "mvcc/kv_view.h"
+
+namespace etcdpp::mvcc {
+namespace {
+
+bool SortTargetLess(SortTarget target, const mvccpb::KeyValue& a, const mvccpb::KeyValue& b) {
+  switch (target) {
+    case SortTarget::kKey: return a.key() < b.key();
+    case SortTarget::kVersion: return a.version() < b.version();
+    case SortTarget::kCreate: return a.create_revision() < b.create_revision();
+    case SortTarget::kMod: return a.mod_revision() < b.mod_revision();
+    case SortTarget::kValue: return a.value() < b.value();
+  }
+  return false;
+}
+
+template <typename Pred>
+void Prune(std::vector<mvccpb::KeyValue>* kvs, Pred drop) {
+  kvs->erase(std::remove_if(kvs->begin(), kvs->end(), drop), kvs->end());
+}
+
+int CompareInt(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
+
+}  // namespace
+
+Result<RangeKeysResult> RangeKeys(const KvView& view, std::string_view key, std::string_view end,
+                                  int64_t req_rev, int64_t limit, bool count_only) {
+  if (req_rev > view.rev) return ErrFutureRev();
+  const int64_t rev = req_rev <= 0 ? view.rev : req_rev;
+  if (rev < view.first_rev) return ErrCompacted();
+  RangeKeysResult out;
+  std::vector<Revision> rows;
+  view.index->Range(key, end, rev, [&](const std::string&, const KeyInfo& info) {
+    ++out.count;
+    if (!count_only && (limit <= 0 || static_cast<int64_t>(rows.size()) < limit)) {
+      rows.push_back(info.modified);
+    }
+    return true;
+  });
+  out.kvs.resize(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string> row, view.get_row(EncodeRevision(rows[i])));
+    if (!row || !out.kvs[i].ParseFromString(*row)) {
+      return Internal("mvcc: index names revision " + std::to_string(rows[i].main) + "_" +
+                      std::to_string(rows[i].sub) + " missing or unreadable in the backend");
+    }
+  }
+  return out;
+}
+
+Result<RangeResponse> ExecuteRange(const KvView& view, const RangeRequest& req) {
+  const bool filters = req.min_mod_revision != 0 || req.max_mod_revision != 0 ||
+                       req.min_create_revision != 0 || req.max_create_revision != 0;
+  // Sorting and filtering need every key; a limit alone needs one extra to report `more`.
+  int64_t limit = req.limit;
+  if (req.sort_order != SortOrder::kNone || filters) limit = 0;
+  if (limit > 0) ++limit;
+  ETCDPP_ASSIGN_OR_RETURN(RangeKeysResult rr,
+                          RangeKeys(view, req.key, req.range_end, req.revision, limit, req.count_only));
+  auto& kvs = rr.kvs;
+  if (req.max_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() > req.max_mod_revision; });
+  if (req.min_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() < req.min_mod_revision; });
+  if (req.max_create_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.create_revision() > req.max_create_revision; });
+  if (req.min_create_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.create_revision() < req.min_create_revision; });
+
+  SortOrder order = req.sort_order;
+  if (req.sort_target != SortTarget::kKey && order == SortOrder::kNone) order = SortOrder::kAscend;
+  if (order == SortOrder::kAscend) {
+    std::stable_sort(kvs.begin(), kvs.end(), [&](const auto& a, const auto& b) {
+      return SortTargetLess(req.sort_target, a, b);
+    });
+  } else if (order == SortOrder::kDescend) {
+    std::stable_sort(kvs.begin(), kvs.end(), [&](const auto& a, const auto& b) {
+      return SortTargetLess(req.sort_target, b, a);
+    });
+  }
+  RangeResponse resp;
+  if (req.limit > 0 && static_cast<int64_t>(kvs.size()) > req.limit) {
+    kvs.resize(req.limit);
+    resp.more = true;
+  }
+  if (req.keys_only) {
+    for (auto& kv : kvs) kv.clear_value();
+  }
+  resp.revision = view.rev;
+  resp.count = rr.count;
+  resp.kvs = std::move(kvs);
+  return resp;
+}
+
+bool EvaluateCompare(const KvView& view, const Compare& cmp) {
+  auto rr = RangeKeys(view, cmp.key, cmp.range_end, 0, 0, false);
+  if (!rr.ok()) return false;
+  auto holds = [&](const mvccpb::KeyValue& kv) {
+    int r = 0;
+    switch (cmp.target) {
+      case Compare::Target::kValue: r = kv.value().compare(cmp.value); break;
+      case Compare::Target::kCreate: r = CompareInt(kv.create_revision(), cmp.number); break;
+      case Compare::Target::kMod: r = CompareInt(kv.mod_revision(), cmp.number); break;
+      case Compare::Target::kVersion: r = CompareInt(kv.version(), cmp.number); break;
+      case Compare::Target::kLease: r = CompareInt(kv.lease(), cmp.number); break;
+    }
+    switch (cmp.result) {
+      case Compare::Result::kEqual: return r == 0;
+      case Compare::Result::kNotEqual: return r != 0;
+      case Compare::Result::kGreater: return r > 0;
+      case Compare::Result::kLess: return r < 0;
+    }
+    return true;
+  };
+  if (rr->kvs.empty()) {
+    if (cmp.target == Compare::Target::kValue) return false;
+    return holds(mvccpb::KeyValue());
+  }
+  return std::all_of(rr->kvs.begin(), rr->kvs.end(), holds);
+}
+
+}  // namespace etcdpp::mvcc
