@@ -1,5 +1,9 @@
 #include "base/log.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -135,6 +139,17 @@ Logger::~Logger() { Flush(); }
 
 Status Logger::Configure(const LogOptions& options) {
   if (options.outputs.empty()) return InvalidArgument("no log output given");
+  for (const std::string& out : options.outputs) {
+    if (out == "default" || out == "stderr" || out == "stdout") continue;
+    // spdlog would create missing directories; etcd refuses a path it cannot open.
+    std::FILE* f = std::fopen(out.c_str(), "a");
+    if (f == nullptr) {
+      std::string why = std::strerror(errno);
+      if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+      return IoError(fmt::format("open {}: {}", out, why));
+    }
+    std::fclose(f);
+  }
   try {
     sink_ = MakeSink(options.outputs);
   } catch (const std::exception& e) {
