@@ -68,6 +68,7 @@ class FaultyFileSystem final : public base::FileSystem {
   std::vector<Undo> unsynced_;
   std::vector<DirOp> dir_ops_;
   std::map<uint64_t, std::string> open_paths_;  // file id -> current path (renames move it)
+  std::map<uint64_t, base::File*> open_real_;   // file id -> real file, closed by Crash()
   uint64_t next_file_id_ = 1;
   uint64_t generation_ = 0;
   bool fail_writes_ = false;

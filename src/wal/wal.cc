@@ -147,7 +147,7 @@ Result<Wal::Contents> Wal::ReadAll() {
       return OutOfRange("wal: unexpected EOF (torn record in segment " + decoder.segment_name() +
                         " at offset " + std::to_string(decoder.last_valid_offset()) + ")");
     }
-    ETCDPP_RETURN_IF_ERROR(RepairTail(decoder.last_valid_offset()));
+    ETCDPP_RETURN_IF_ERROR(RepairTail());
   }
   if (!match) return NotFound("wal: snapshot not found");
   metadata_ = out.metadata;
@@ -155,12 +155,8 @@ Result<Wal::Contents> Wal::ReadAll() {
   if (writable_) {
     // Clear whatever lies past the last good record so stale bytes can never be
     // mistaken for records appended later.
-    base::File& tail = *segments_.back().file;
     tail_offset_ = decoder.last_valid_offset();
-    ETCDPP_ASSIGN_OR_RETURN(uint64_t size, tail.Size());
-    ETCDPP_RETURN_IF_ERROR(tail.Truncate(tail_offset_));
-    ETCDPP_RETURN_IF_ERROR(tail.Allocate(std::max(size, options_.segment_size_bytes)));
-    ETCDPP_RETURN_IF_ERROR(tail.Sync());
+    ETCDPP_RETURN_IF_ERROR(ZeroTail());
     encoder_ = Encoder(decoder.crc());
   } else {
     segments_.clear();
@@ -168,13 +164,38 @@ Result<Wal::Contents> Wal::ReadAll() {
   return out;
 }
 
-Status Wal::RepairTail(uint64_t valid_bytes) {
-  // Keep the damaged segment for inspection, as etcd does, then cut the torn record.
-  base::File& tail = *segments_.back().file;
+Status Wal::RepairTail() {
+  // Keep the damaged segment for inspection, as etcd does; ZeroTail() then clears the
+  // torn record.
   const std::string broken = base::JoinPath(dir_, segments_.back().name.name + ".broken");
-  ETCDPP_RETURN_IF_ERROR(SaveBrokenCopy(*fs_, tail, broken));
-  ETCDPP_RETURN_IF_ERROR(tail.Truncate(valid_bytes));
-  return tail.Sync();
+  return SaveBrokenCopy(*fs_, *segments_.back().file, broken);
+}
+
+Status Wal::ZeroTail() {
+  // Zeroes every non-zero byte past tail_offset_ (a torn record, or stale data beyond a
+  // clean end) so it can never be mistaken for records appended later. Overwriting in
+  // place keeps the preallocated blocks; truncating and reallocating costs a journal
+  // commit on ext4.
+  base::File& tail = *segments_.back().file;
+  std::string buf(1 << 20, '\0');
+  bool wrote = false;
+  uint64_t off = tail_offset_;
+  while (true) {
+    ETCDPP_ASSIGN_OR_RETURN(size_t n, tail.ReadAt(off, buf.size(), buf.data()));
+    if (n == 0) break;
+    size_t first = 0, last = n;
+    while (first < n && buf[first] == 0) ++first;
+    while (last > first && buf[last - 1] == 0) --last;
+    if (first < last) {
+      ETCDPP_RETURN_IF_ERROR(tail.WriteAt(off + first, std::string(last - first, '\0')));
+      wrote = true;
+    }
+    off += n;
+  }
+  if (off < options_.segment_size_bytes) {
+    ETCDPP_RETURN_IF_ERROR(tail.Allocate(options_.segment_size_bytes));
+  }
+  return wrote ? tail.Sync() : Status::Ok();
 }
 
 Status Wal::Fail(Status s) {

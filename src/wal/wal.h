@@ -100,7 +100,8 @@ class Wal {
   static Result<std::unique_ptr<Wal>> OpenAt(base::FileSystem* fs, const std::string& dir,
                                              const walpb::Snapshot& at, WalOptions options,
                                              bool write);
-  Status RepairTail(uint64_t valid_bytes);
+  Status RepairTail();
+  Status ZeroTail();
   Status Append(RecordType type, std::string_view data);
   Status Flush();
   Status WriteState(const raftpb::HardState& state);
