@@ -1,0 +1,93 @@
+#include "mvcc/watch_stream.h"
+
+#include "mvcc/watchable_store.h"
+
+namespace etcdpp::mvcc {
+
+WatchStream::~WatchStream() { store_->RemoveStream(this); }
+
+Result<int64_t> WatchStream::Watch(const WatchRequest& req) { return store_->AddWatcher(this, req); }
+
+Status WatchStream::Cancel(int64_t watch_id) {
+  if (!store_->RemoveWatcher(this, watch_id)) return NotFound(std::string(kWatcherNotExistMessage));
+  Drop(watch_id);
+  return Status::Ok();
+}
+
+bool WatchStream::RequestProgress(int64_t watch_id) { return store_->Progress(this, watch_id); }
+
+int64_t WatchStream::Rev() const { return store_->kv()->Rev(); }
+
+void WatchStream::SetNotifier(std::function<void()> notifier) {
+  std::lock_guard lock(mu_);
+  notifier_ = std::move(notifier);
+}
+
+bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
+  std::lock_guard lock(mu_);
+  const size_t max = store_->options_.stream_queue_bytes_max;
+  if (!force && !queue_.empty() && bytes_ + resp.size_bytes > max) return false;
+  *became_non_empty = queue_.empty();
+  bytes_ += resp.size_bytes;
+  queue_.push_back(std::move(resp));
+  return true;
+}
+
+bool WatchStream::HasRoom() const {
+  std::lock_guard lock(mu_);
+  return bytes_ < store_->options_.stream_queue_bytes_max;
+}
+
+void WatchStream::Notify() {
+  std::function<void()> fn;
+  {
+    std::lock_guard lock(mu_);
+    fn = notifier_;
+  }
+  if (fn) fn();
+}
+
+void WatchStream::Drop(int64_t watch_id) {
+  std::lock_guard lock(mu_);
+  prev_kv_ids_.erase(watch_id);
+  for (auto it = queue_.begin(); it != queue_.end();) {
+    if (it->watch_id == watch_id) {
+      bytes_ -= it->size_bytes;
+      it = queue_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+size_t WatchStream::queued_bytes() const {
+  std::lock_guard lock(mu_);
+  return bytes_;
+}
+
+std::vector<WatchResponse> WatchStream::Poll() {
+  std::vector<WatchResponse> out;
+  std::set<int64_t> want_prev;
+  {
+    std::lock_guard lock(mu_);
+    out.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
+    queue_.clear();
+    bytes_ = 0;
+    want_prev = prev_kv_ids_;
+  }
+  for (WatchResponse& resp : out) {
+    if (want_prev.count(resp.watch_id) == 0) continue;
+    for (mvccpb::Event& ev : resp.events) {
+      // The previous value is the key as of the revision before the event; gone if compacted.
+      RangeRequest req;
+      req.key = ev.kv().key();
+      req.revision = ev.kv().mod_revision() - 1;
+      auto prev = store_->kv()->Range(req);
+      if (prev.ok() && !prev->kvs.empty()) *ev.mutable_prev_kv() = std::move(prev->kvs[0]);
+    }
+  }
+  if (!out.empty()) store_->Kick();
+  return out;
+}
+
+}  // namespace etcdpp::mvcc
