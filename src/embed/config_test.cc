@@ -155,6 +155,15 @@ TEST(ConfigYaml, TypeMismatchUsesEncodingJsonMessage) {
   EXPECT_NE(c.status().message().find("configYAML.heartbeat-interval of type uint"), std::string::npos);
 }
 
+TEST(ConfigYaml, NumbersFollowEncodingJsonRules) {
+  ConfigFileError error;
+  EXPECT_EQ(ConfigFromYaml("snapshot-count: 1e3\n", &error)->snapshot_count, 1000u);
+  EXPECT_NE(ConfigFromYaml("snapshot-count: -1\n", &error).status().message().find("cannot unmarshal number -1 into"),
+            std::string::npos);
+  EXPECT_NE(ConfigFromYaml("pre-vote: 1\n", &error).status().message().find("cannot unmarshal number into"),
+            std::string::npos);
+}
+
 TEST(ConfigYaml, MalformedUrlIsPrintedAsIs) {
   ConfigFileError error;
   Result<Config> c = ConfigFromYaml("listen-peer-urls: http://foo\n", &error);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <functional>
@@ -63,7 +64,9 @@ std::string_view KindName(Kind k) {
 Status TypeError(const YAML::Node& node, const std::string& field, std::string_view go_type) {
   Kind k = KindOf(node);
   std::string what(KindName(k));
-  if (k == Kind::kNumber) what += " " + node.Scalar();
+  // encoding/json quotes the number only when the field itself is numeric.
+  const bool numeric_field = go_type.starts_with("int") || go_type.starts_with("uint") || go_type == "time.Duration";
+  if (k == Kind::kNumber && numeric_field) what += " " + node.Scalar();
   return InvalidArgument(fmt::format(
       "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field configYAML.{} of type {}",
       what, field, go_type));
@@ -101,8 +104,9 @@ Setter IntField(T* target, std::string_view go_type, long double min, long doubl
     const std::string& s = n.Scalar();
     char* end = nullptr;
     long double v = std::strtold(s.c_str(), &end);
-    bool integral = s.find_first_of(".eE") == std::string::npos;
-    if (!integral || v < min || v > max) return TypeError(n, field, go_type);
+    // YAML floats with integral values (1e3) arrive as JSON integers.
+    const bool integral = v == std::floor(v);
+    if (end != s.c_str() + s.size() || !integral || v < min || v > max) return TypeError(n, field, go_type);
     *target = static_cast<T>(v);
     return Status::Ok();
   };

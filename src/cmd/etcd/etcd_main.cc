@@ -92,6 +92,9 @@ std::optional<int> LoadFromFile(CommandLine& cl, Logger& logger, Console console
       return 1;
     }
   }
+  // etcd drops a refused file's configuration, logger included: the report below then
+  // comes from the default (capnslog) logger.
+  if (!s.ok()) logger.Configure(LogOptions{}).IgnoreError();
   logger.Log(LogLevel::kInfo, kPkg,
              fmt::format("Loading server configuration from \"{}\". Other configuration command line flags and "
                          "environment variables will be ignored if provided.", cl.config_file),
