@@ -201,6 +201,11 @@ Loaded LoadCommandLine(const std::vector<std::string>& args, const std::vector<s
 
 int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string>& environ, Logger& logger,
              Console console, const RunMemberFn& run_member) {
+  // etcd's subcommands (cobra-style command lines of their own).
+  if (!args.empty() && (args[0] == "gateway" || args[0] == "grpc-proxy")) {
+    console.err << "etcd: " << args[0] << " is not supported yet by etcdpp\n";
+    return 1;
+  }
   Loaded loaded = LoadCommandLine(args, environ, logger, console);
   if (loaded.exit_status) return *loaded.exit_status;
   CommandLine& cl = loaded.command_line;

@@ -159,6 +159,14 @@ TEST(EtcdMain, RefusesUnsupportedBeforeStartingMember) {
   EXPECT_NE(err.str().find("etcd: --force-new-cluster is not supported yet by etcdpp\n"), std::string::npos);
 }
 
+TEST(EtcdMain, SubcommandsAreRefusedByName) {
+  std::ostringstream out, err;
+  Logger logger;
+  int status = EtcdMain({"grpc-proxy", "start"}, {}, logger, {out, err}, [](const embed::Config&) { return 0; });
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(err.str(), "etcd: grpc-proxy is not supported yet by etcdpp\n");
+}
+
 TEST(EtcdMain, HandsDerivedConfigToMember) {
   std::ostringstream out, err;
   Logger logger;
