@@ -18,6 +18,12 @@ bool ConfigDiffers(const CommandLine& c, const CommandLine& d) {
   return c.config.*Member != d.config.*Member;
 }
 
+// A member of the client or peer TLS settings that differs from its default.
+template <auto Side, auto Member>
+bool TlsDiffers(const CommandLine& c, const CommandLine& d) {
+  return (c.config.*Side).*Member != (d.config.*Side).*Member;
+}
+
 template <auto Member>
 bool ProxyDiffers(const CommandLine& c, const CommandLine& d) {
   return c.proxy.*Member != d.proxy.*Member;
@@ -25,6 +31,7 @@ bool ProxyDiffers(const CommandLine& c, const CommandLine& d) {
 
 using C = embed::Config;
 using P = ProxySettings;
+using T = embed::TlsInfo;
 
 constexpr Row kUnsupported[] = {
     {"--enable-v2", ConfigDiffers<&C::enable_v2>},
@@ -35,18 +42,18 @@ constexpr Row kUnsupported[] = {
     {"--discovery-srv", ConfigDiffers<&C::discovery_srv>},
     {"--discovery-srv-name", ConfigDiffers<&C::discovery_srv_name>},
     {"--listen-metrics-urls", ConfigDiffers<&C::listen_metrics_urls>},
-    {"--client-crl-file", [](const CommandLine& c, const CommandLine& d) { return c.config.client_tls.crl_file != d.config.client_tls.crl_file; }},
-    {"--client-cert-allowed-hostname", [](const CommandLine& c, const CommandLine& d) { return c.config.client_tls.allowed_hostname != d.config.client_tls.allowed_hostname; }},
+    {"--client-crl-file", TlsDiffers<&C::client_tls, &T::crl_file>},
+    {"--client-cert-allowed-hostname", TlsDiffers<&C::client_tls, &T::allowed_hostname>},
     {"--auto-tls", ConfigDiffers<&C::client_auto_tls>},
-    {"--peer-cert-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.cert_file != d.config.peer_tls.cert_file; }},
-    {"--peer-key-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.key_file != d.config.peer_tls.key_file; }},
-    {"--peer-client-cert-auth", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.client_cert_auth != d.config.peer_tls.client_cert_auth; }},
-    {"--peer-trusted-ca-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.trusted_ca_file != d.config.peer_tls.trusted_ca_file; }},
+    {"--peer-cert-file", TlsDiffers<&C::peer_tls, &T::cert_file>},
+    {"--peer-key-file", TlsDiffers<&C::peer_tls, &T::key_file>},
+    {"--peer-client-cert-auth", TlsDiffers<&C::peer_tls, &T::client_cert_auth>},
+    {"--peer-trusted-ca-file", TlsDiffers<&C::peer_tls, &T::trusted_ca_file>},
     {"--peer-auto-tls", ConfigDiffers<&C::peer_auto_tls>},
-    {"--peer-crl-file", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.crl_file != d.config.peer_tls.crl_file; }},
-    {"--peer-cert-allowed-cn", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.allowed_cn != d.config.peer_tls.allowed_cn; }},
-    {"--peer-cert-allowed-hostname", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.allowed_hostname != d.config.peer_tls.allowed_hostname; }},
-    {"--experimental-peer-skip-client-san-verification", [](const CommandLine& c, const CommandLine& d) { return c.config.peer_tls.skip_client_san_verify != d.config.peer_tls.skip_client_san_verify; }},
+    {"--peer-crl-file", TlsDiffers<&C::peer_tls, &T::crl_file>},
+    {"--peer-cert-allowed-cn", TlsDiffers<&C::peer_tls, &T::allowed_cn>},
+    {"--peer-cert-allowed-hostname", TlsDiffers<&C::peer_tls, &T::allowed_hostname>},
+    {"--experimental-peer-skip-client-san-verification", TlsDiffers<&C::peer_tls, &T::skip_client_san_verify>},
     {"--cipher-suites", ConfigDiffers<&C::cipher_suites>},
     {"--auth-token", ConfigDiffers<&C::auth_token>},
     {"--bcrypt-cost", ConfigDiffers<&C::bcrypt_cost>},
