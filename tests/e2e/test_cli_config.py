@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from etcdpp_e2e import free_port
 from test_cli_flags import REAL_ETCD, assert_same, needs_real, run
 
 
@@ -74,7 +75,16 @@ def test_malformed_yaml_is_a_verify_error(etcd_bin, tmp_path):
 
 
 def test_settings_from_file_reach_the_unsupported_check(etcd_bin, tmp_path):
-    path = write(tmp_path, "name: fromfile\nenable-v2: true\n")
+    client, peer = free_port(), free_port()
+    path = write(tmp_path, f"""name: fromfile
+force-new-cluster: true
+data-dir: {tmp_path}/data
+listen-client-urls: http://127.0.0.1:{client}
+advertise-client-urls: http://127.0.0.1:{client}
+listen-peer-urls: http://127.0.0.1:{peer}
+initial-advertise-peer-urls: http://127.0.0.1:{peer}
+initial-cluster: fromfile=http://127.0.0.1:{peer}
+""")
     out = run(etcd_bin, ["--config-file", path], cwd=tmp_path)
     assert out.returncode == 1
-    assert "etcd: --enable-v2 is not supported yet by etcdpp" in out.stderr
+    assert "etcd: --force-new-cluster is not supported yet by etcdpp" in out.stderr
