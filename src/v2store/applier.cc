@@ -21,6 +21,33 @@ StoreResult<EventPtr> ApplyPut(Store& store, const etcdserverpb::Request& r, int
 
 }  // namespace
 
+etcdserverpb::Request NewV2Request(std::string_view method, std::string_view path) {
+  etcdserverpb::Request r;
+  r.set_id(0);
+  r.set_method(std::string(method));
+  r.set_path(std::string(path));
+  r.set_val("");
+  r.set_dir(false);
+  r.set_prevvalue("");
+  r.set_previndex(0);
+  r.set_expiration(0);
+  r.set_wait(false);
+  r.set_since(0);
+  r.set_recursive(false);
+  r.set_sorted(false);
+  r.set_quorum(false);
+  r.set_time(0);
+  r.set_stream(false);
+  return r;
+}
+
+etcdserverpb::Request NewSyncRequest(uint64_t id, int64_t now_unix_ns) {
+  etcdserverpb::Request r = NewV2Request("SYNC", "");
+  r.set_id(id);
+  r.set_time(now_unix_ns);
+  return r;
+}
+
 TtlOptions TtlOptionsOf(const etcdserverpb::Request& request) {
   TtlOptions ttl;
   ttl.refresh = request.refresh();

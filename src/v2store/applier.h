@@ -25,6 +25,13 @@ inline constexpr std::string_view kClusterVersionPath = "/0/version";
 StoreResult<EventPtr> Apply(Store& store, const etcdserverpb::Request& request,
                             int64_t now_unix_ns);
 
+// A request with every field etcd always encodes set to its zero value (all but
+// PrevExist and Refresh), so our log entries are byte-identical to etcd's.
+etcdserverpb::Request NewV2Request(std::string_view method, std::string_view path);
+// The SYNC the leader proposes (etcd: every 500 ms while the store has TTL keys) so
+// every member expires keys up to `now_unix_ns` at the same log position.
+etcdserverpb::Request NewSyncRequest(uint64_t id, int64_t now_unix_ns);
+
 // The TTL options a request carries (Expiration 0: none).
 TtlOptions TtlOptionsOf(const etcdserverpb::Request& request);
 

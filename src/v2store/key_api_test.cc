@@ -318,6 +318,21 @@ TEST(KeyRequest, ReplicatedFormCarriesEveryField) {
   EXPECT_TRUE(r.has_id());
 }
 
+TEST(KeyRequest, EncodesLikeEtcdsGeneratedCode) {
+  // etcd always writes every field but PrevExist and Refresh, zero or not.
+  HttpKeyRequest http{"PUT", "/v2/keys/foo", "", kForm, "value=bar"};
+  auto parsed = ParseKeyRequest(http, kNow);
+  ASSERT_TRUE(parsed.ok());
+  using namespace std::string_literals;
+  const std::string expected = "\x08\x00\x12\x03PUT\x1a\x06/1/foo\x22\x03" "bar\x28\x00\x32\x00\x38\x00"
+                               "\x48\x00\x50\x00\x58\x00\x60\x00\x68\x00\x70\x00\x78\x00\x80\x01\x00"s;
+  EXPECT_EQ(parsed->request.SerializeAsString(), expected);
+  etcdserverpb::Request sync = NewSyncRequest(7, 5);
+  EXPECT_EQ(sync.SerializeAsString(),
+            "\x08\x07\x12\x04SYNC\x1a\x00\x22\x00\x28\x00\x32\x00\x38\x00\x48\x00\x50\x00"
+            "\x58\x00\x60\x00\x68\x00\x70\x00\x78\x05\x80\x01\x00"s);
+}
+
 TEST(KeyRequest, RoutesLikeEtcd) {
   etcdserverpb::Request r;
   r.set_method("GET");

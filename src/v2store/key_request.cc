@@ -1,5 +1,6 @@
 #include "v2store/key_request.h"
 
+#include "v2store/applier.h"
 #include "v2store/form.h"
 #include "v2store/go_text.h"
 
@@ -67,6 +68,43 @@ std::optional<Error> ParseFlags(const Form& form, Flags& f) {
   return std::nullopt;
 }
 
+// Parameters whose absence differs from their zero value.
+struct Nullables {
+  std::optional<uint64_t> ttl;
+  std::optional<bool> prev_exist;
+  std::optional<bool> refresh;
+};
+
+std::optional<Error> ParseNullables(const Form& form, Nullables& n) {
+  // An empty ttl means no TTL at all (and clears an existing one).
+  if (!form.Value("ttl").empty()) {
+    uint64_t seconds;
+    if (!FormUint(form, "ttl", seconds)) {
+      return RequestError(ErrorCode::kTtlNaN, "invalid value for \"ttl\"");
+    }
+    n.ttl = seconds;
+  }
+  if (form.Has("prevExist")) {
+    bool v;
+    if (!FormBool(form, "prevExist", v)) {
+      return RequestError(ErrorCode::kInvalidField, "invalid value for prevExist");
+    }
+    n.prev_exist = v;
+  }
+  if (form.Has("refresh")) {
+    bool v;
+    if (!FormBool(form, "refresh", v)) {
+      return RequestError(ErrorCode::kInvalidField, "invalid value for refresh");
+    }
+    n.refresh = v;
+    if (v && !form.Value("value").empty()) {
+      return RequestError(ErrorCode::kRefreshValue, "A value was provided on a refresh");
+    }
+    if (v && !n.ttl) return RequestError(ErrorCode::kRefreshTtlRequired, "No TTL value set");
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 StoreResult<KeyRequest> ParseKeyRequest(const HttpKeyRequest& http, int64_t now_unix_ns) {
@@ -96,59 +134,28 @@ StoreResult<KeyRequest> ParseKeyRequest(const HttpKeyRequest& http, int64_t now_
   if (!FormBool(form, "noValueOnSuccess", out.no_value_on_success)) {
     return RequestError(ErrorCode::kInvalidField, "invalid value for \"noValueOnSuccess\"");
   }
-  // An empty ttl means no TTL at all (and clears an existing one).
-  std::optional<uint64_t> ttl;
-  if (!form.Value("ttl").empty()) {
-    uint64_t seconds;
-    if (!FormUint(form, "ttl", seconds)) {
-      return RequestError(ErrorCode::kTtlNaN, "invalid value for \"ttl\"");
-    }
-    ttl = seconds;
-  }
-  std::optional<bool> prev_exist;
-  if (form.Has("prevExist")) {
-    bool v;
-    if (!FormBool(form, "prevExist", v)) {
-      return RequestError(ErrorCode::kInvalidField, "invalid value for prevExist");
-    }
-    prev_exist = v;
-  }
-  std::optional<bool> refresh;
-  if (form.Has("refresh")) {
-    bool v;
-    if (!FormBool(form, "refresh", v)) {
-      return RequestError(ErrorCode::kInvalidField, "invalid value for refresh");
-    }
-    refresh = v;
-    if (v && !form.Value("value").empty()) {
-      return RequestError(ErrorCode::kRefreshValue, "A value was provided on a refresh");
-    }
-    if (v && !ttl) return RequestError(ErrorCode::kRefreshTtlRequired, "No TTL value set");
-  }
+  Nullables n;
+  if (auto err = ParseNullables(form, n)) return *err;
 
-  // Every non-optional field is set explicitly so it is encoded even when zero, as
-  // etcd's generated code always writes them.
   etcdserverpb::Request& r = out.request;
-  r.set_id(0);
-  r.set_method(std::string(http.method));
-  r.set_path(JoinPath(kKeysPrefix, http.path.substr(kKeysUrlPrefix.size())));
+  r = NewV2Request(http.method, JoinPath(kKeysPrefix, http.path.substr(kKeysUrlPrefix.size())));
   r.set_val(form.Value("value"));
   r.set_dir(f.dir);
   r.set_prevvalue(prev_value);
   r.set_previndex(prev_index);
-  if (prev_exist) r.set_prevexist(*prev_exist);
+  if (n.prev_exist) r.set_prevexist(*n.prev_exist);
   // Go's Duration arithmetic wraps on overflow; unsigned arithmetic reproduces that.
-  r.set_expiration(ttl ? static_cast<int64_t>(static_cast<uint64_t>(now_unix_ns) +
-                                              *ttl * 1'000'000'000ULL)
-                       : 0);
+  if (n.ttl) {
+    r.set_expiration(
+        static_cast<int64_t>(static_cast<uint64_t>(now_unix_ns) + *n.ttl * 1'000'000'000ULL));
+  }
   r.set_wait(f.wait);
   r.set_since(wait_index);
   r.set_recursive(f.recursive);
   r.set_sorted(f.sorted);
   r.set_quorum(f.quorum);
-  r.set_time(0);
   r.set_stream(f.stream);
-  if (refresh) r.set_refresh(*refresh);
+  if (n.refresh) r.set_refresh(*n.refresh);
   return out;
 }
 
