@@ -136,6 +136,26 @@ TEST_F(ConfigFileTest, InvalidSettingExitsOne) {
   EXPECT_EQ(r.loaded.exit_status, 1);
 }
 
+TEST(EtcdFlags, EveryFlagInHelpIsDefined) {
+  FlagSet flags("etcd");
+  CommandLine cl;
+  Logger logger;
+  DefineEtcdFlags(flags, cl, logger);
+  std::istringstream help(kFlags);
+  int listed = 0;
+  for (std::string line; std::getline(help, line);) {
+    if (!line.starts_with("  --")) continue;
+    std::string name = line.substr(4, line.find(' ', 4) - 4);
+    EXPECT_NE(flags.Lookup(name), nullptr) << name;
+    ++listed;
+  }
+  EXPECT_EQ(listed, 80);  // etcd 3.4.23 lists 80 flags
+  for (const char* hidden : {"log-output", "enable-grpc-gateway", "unsafe-no-fsync", "config-file", "version",
+                             "experimental-enable-lease-checkpoint-persist", "snapshot", "vv"}) {
+    EXPECT_NE(flags.Lookup(hidden), nullptr) << hidden;
+  }
+}
+
 TEST(Unsupported, NamesFirstUsedSetting) {
   CommandLine cl;
   EXPECT_EQ(FirstUnsupportedSetting(cl), std::nullopt);
