@@ -109,6 +109,7 @@ Result<Wal::Contents> Wal::ReadAll() {
       case RecordType::kEntry: {
         raftpb::Entry e;
         if (!e.ParseFromString(rec.data)) return Corruption("wal: malformed entry in " + decoder.segment_name());
+        last_index_ = e.index();
         if (e.index() > start_.index()) {
           const uint64_t up = e.index() - start_.index() - 1;
           if (up > out.entries.size()) return OutOfRange("wal: slice bounds out of range");
@@ -116,7 +117,6 @@ Result<Wal::Contents> Wal::ReadAll() {
           out.entries.resize(up);
           out.entries.push_back(std::move(e));
         }
-        last_index_ = e.index();
         break;
       }
       case RecordType::kState:

@@ -101,6 +101,15 @@ TEST_F(WalTest, AppendsAfterReplayContinueTheCrcChain) {
   EXPECT_TRUE(Verify(fs_, dir(), {}).ok());
 }
 
+TEST_F(WalTest, ReplayRestoresLastIndexForTheNextAppend) {
+  auto w = CreateWal();
+  ASSERT_TRUE(w->Save(MakeState(1, 1, 3), MakeEntries(1, 1, 3)).ok());
+  ASSERT_TRUE(w->Close().ok());
+  auto reopened = Wal::Open(&fs_, dir(), {});
+  ASSERT_TRUE((*reopened)->ReadAll().ok());
+  EXPECT_EQ((*reopened)->last_index(), 3u);
+}
+
 TEST_F(WalTest, OpenAtSnapshotReturnsOnlyLaterEntries) {
   auto w = CreateWal();
   ASSERT_TRUE(w->Save(MakeState(1, 1, 5), MakeEntries(1, 1, 5)).ok());
