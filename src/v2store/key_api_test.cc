@@ -290,6 +290,34 @@ TEST_F(KeyApiTest, MoreEdgesMatchEtcd) {
          R"("prevNode":{"key":"/z","value":"1","expiration":"2026-11-26T00:00:00Z","modifiedIndex":5,"createdIndex":5}})");
 }
 
+TEST_F(KeyApiTest, NestedListingAndHiddenDirectoryMatchEtcd) {
+  Do({"PUT", "/v2/keys/n/sub/x", "", "value=1"});
+  Do({"PUT", "/v2/keys/n/_hd/y", "", "value=2"});
+  Do({"PUT", "/v2/keys/n/f", "", "value=3"});
+  Expect(Do({"GET", "/v2/keys/n", "recursive=true", ""}), 200,
+         R"({"action":"get","node":{"key":"/n","dir":true,"nodes":[{"key":"/n/f","value":"3","modifiedIndex":6,"createdIndex":6},)"
+         R"({"key":"/n/sub","dir":true,"nodes":[{"key":"/n/sub/x","value":"1","modifiedIndex":4,"createdIndex":4}],)"
+         R"("modifiedIndex":4,"createdIndex":4}],"modifiedIndex":4,"createdIndex":4}})");
+  // A recursive watch skips changes inside a hidden directory.
+  auto w = store_.Watch("/1/n", true, false, 0);
+  ASSERT_TRUE(w.ok());
+  Do({"PUT", "/v2/keys/n/_hd/y", "", "value=3"});
+  EXPECT_EQ((*w)->Next(), nullptr);
+  Do({"PUT", "/v2/keys/n/sub/x", "", "value=4"});
+  EventPtr e = (*w)->Next();
+  ASSERT_NE(e, nullptr);
+  EXPECT_EQ(e->node.key, "/1/n/sub/x");
+  Expect(Do({"DELETE", "/v2/keys/n/sub", "dir=true", ""}), 403,
+         R"({"errorCode":108,"message":"Directory not empty","cause":"/n/sub","index":8})");
+  Expect(Do({"DELETE", "/v2/keys/n/f", "dir=true", ""}), 200,
+         R"({"action":"delete","node":{"key":"/n/f","modifiedIndex":9,"createdIndex":6},)"
+         R"("prevNode":{"key":"/n/f","value":"3","modifiedIndex":6,"createdIndex":6}})");
+  Expect(Do({"PUT", "/v2/keys/n/f", "prevExist=false", "value=1"}), 201,
+         R"({"action":"create","node":{"key":"/n/f","value":"1","modifiedIndex":10,"createdIndex":10}})");
+  Expect(Do({"POST", "/v2/keys/n/f", "", "value=1"}), 400,
+         R"({"errorCode":104,"message":"Not a directory","cause":"/n/f","index":10})");
+}
+
 TEST_F(KeyApiTest, ServerErrorIsRaftInternal) {
   auto r = RenderError(ServerError("etcdserver: request timed out"));
   EXPECT_EQ(r.status, 500);
