@@ -1,0 +1,58 @@
+// GrpcClient: a small blocking gRPC client over one plaintext HTTP/2 connection
+// (nghttp2 client session on a POSIX socket). For tests, benchmarks and tools; not for
+// the server's hot paths. Owned and used by one thread at a time.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "net/grpc_status.h"
+
+struct nghttp2_session;
+
+namespace etcdpp::net {
+
+class GrpcClient {
+ public:
+  struct Reply {
+    GrpcStatus status;
+    std::vector<std::string> messages;
+    std::vector<std::pair<std::string, std::string>> headers;  // response headers and trailers
+    bool reset = false;  // the server reset the stream (RST_STREAM)
+  };
+
+  // Connects to host:port (an IPv4/IPv6 literal) and exchanges the HTTP/2 preface.
+  static Result<std::unique_ptr<GrpcClient>> Connect(const std::string& host, uint16_t port);
+  ~GrpcClient();
+  GrpcClient(const GrpcClient&) = delete;
+  GrpcClient& operator=(const GrpcClient&) = delete;
+
+  // Sends `requests` (each length-prefixed, then end of stream) and waits for the end of
+  // the call. `timeout` is sent as grpc-timeout when non-zero. Errors are transport
+  // failures; a gRPC error status is a successful Reply.
+  Result<Reply> Call(std::string_view method, std::vector<std::string> requests,
+                     std::vector<std::pair<std::string, std::string>> metadata = {},
+                     std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+  // Sends raw DATA bytes as the whole request body (for malformed-input tests).
+  Result<Reply> CallRaw(std::string_view method, std::string body);
+
+ private:
+  struct Callbacks;
+  struct Pending;
+  GrpcClient(int fd);
+  Status Pump(const Pending& p);
+  Result<Reply> Exchange(std::string_view method, std::string body,
+                         std::vector<std::pair<std::string, std::string>> metadata);
+
+  int fd_;
+  nghttp2_session* h2_ = nullptr;
+  Pending* current_ = nullptr;
+};
+
+}  // namespace etcdpp::net

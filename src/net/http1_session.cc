@@ -1,0 +1,214 @@
+#include "net/http1_session.h"
+
+#include <cctype>
+#include <ctime>
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace etcdpp::net {
+namespace asio = boost::asio;
+namespace http = boost::beast::http;
+
+namespace {
+constexpr size_t kReadBufferBytes = 16 * 1024;
+constexpr size_t kMaxHeaderBytes = 64 * 1024;
+constexpr size_t kWriteChunkBytes = 64 * 1024;
+
+// "content-type" -> "Content-Type", as Go writes header names.
+std::string CanonicalName(std::string_view name) {
+  std::string out(name);
+  bool upper = true;
+  for (char& c : out) {
+    c = static_cast<char>(upper ? std::toupper(static_cast<unsigned char>(c)) : c);
+    upper = c == '-';
+  }
+  return out;
+}
+
+std::string HttpDate() {
+  char buf[64];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+void AppendChunk(std::string& w, const char* data, size_t n) {
+  char size[32];
+  const int len = std::snprintf(size, sizeof size, "%zx\r\n", n);
+  w.append(size, static_cast<size_t>(len));
+  w.append(data, n);
+  w.append("\r\n");
+}
+
+}  // namespace
+
+Http1Session::Http1Session(std::unique_ptr<ByteStream> stream, SessionEnv env, asio::any_io_executor executor)
+    : stream_(std::move(stream)), env_(std::move(env)), wake_(executor), read_buf_(new char[kReadBufferBytes]) {
+  env_.registry->Add(this);
+}
+
+Http1Session::~Http1Session() {
+  Close();
+  env_.registry->Remove(this);
+}
+
+void Http1Session::Shutdown() { Close(); }
+
+void Http1Session::Close() {
+  if (closed_) return;
+  closed_ = true;
+  stream_->Close();
+  wake_.cancel();
+  if (current_) {
+    current_->Abandon();
+    current_->DetachSink();
+    current_.reset();
+  }
+}
+
+void Http1Session::OnOutputReady(int32_t) {
+  ready_ = true;
+  wake_.cancel();
+}
+
+asio::awaitable<void> Http1Session::Run(std::string initial) {
+  auto self = shared_from_this();
+  in_ = std::move(initial);
+  while (!closed_) {
+    HttpRequest request;
+    bool keep_alive = true;
+    if (!co_await ReadRequest(request, keep_alive)) break;
+    current_ = std::make_shared<OutputQueue>(env_.loop, this, next_id_++);
+    env_.router->FindHttp(request.path)(request, HttpResponder(current_));
+    if (!co_await SendResponse(*current_, request, keep_alive)) break;
+    current_->DetachSink();
+    current_.reset();
+  }
+  Close();
+}
+
+asio::awaitable<bool> Http1Session::ReadRequest(HttpRequest& request, bool& keep_alive) {
+  http::request_parser<http::string_body> parser;
+  parser.eager(true);
+  parser.body_limit(env_.options->max_http_body_bytes);
+  parser.header_limit(kMaxHeaderBytes);
+  boost::beast::error_code ec;
+  for (;;) {
+    if (!in_.empty()) {
+      const size_t used = parser.put(asio::buffer(in_.data(), in_.size()), ec);
+      in_.erase(0, used);
+      if (ec == http::error::need_more) ec = {};
+      if (ec) break;
+      if (parser.is_done()) break;
+      if (used > 0 && !in_.empty()) continue;
+    }
+    boost::system::error_code rec;
+    const size_t n = co_await stream_->ReadSome(asio::buffer(read_buf_.get(), kReadBufferBytes), rec);
+    if (rec || closed_) co_return false;
+    in_.append(read_buf_.get(), n);
+  }
+  if (ec) {
+    if (ec == http::error::body_limit) {
+      co_await WriteError(413, "413 Request Entity Too Large");
+    } else if (ec == http::error::header_limit) {
+      co_await WriteError(431, "431 Request Header Fields Too Large");
+    } else {
+      co_await WriteError(400, "400 Bad Request");
+    }
+    co_return false;
+  }
+  auto& msg = parser.get();
+  request.method = std::string(msg.method_string());
+  request.target = std::string(msg.target());
+  const size_t q = request.target.find('?');
+  request.path = request.target.substr(0, q);
+  if (q != std::string::npos) request.query = request.target.substr(q + 1);
+  for (const auto& field : msg) {
+    std::string name(field.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = std::move(msg.body());
+  request.peer = env_.peer;
+  request.tls = env_.tls;
+  request.http_major = static_cast<int>(msg.version() / 10);
+  request.http_minor = static_cast<int>(msg.version() % 10);
+  keep_alive = msg.keep_alive();
+  co_return true;
+}
+
+asio::awaitable<void> Http1Session::WriteError(int status, std::string_view body) {
+  std::string w = "HTTP/1.1 " + std::to_string(status) + " " + std::string(HttpReason(status)) +
+                  "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n";
+  w.append(body);
+  boost::system::error_code ec;
+  co_await stream_->Write(asio::buffer(w), ec);
+}
+
+asio::awaitable<bool> Http1Session::SendResponse(OutputQueue& out, const HttpRequest& request, bool keep_alive) {
+  bool head_sent = false;
+  bool chunked = false;
+  std::string w;
+  for (;;) {
+    ready_ = false;
+    OutputQueue::Taken t = out.Poll();
+    w.clear();
+    if (t.head) {
+      bool has_length = false;
+      bool has_date = false;
+      std::string status = "200";
+      std::string fields;
+      for (const auto& [k, v] : *t.head) {
+        if (k == ":status") {
+          status = v;
+          continue;
+        }
+        has_length |= k == "content-length";
+        has_date |= k == "date";
+        fields += CanonicalName(k) + ": " + v + "\r\n";
+      }
+      if (!has_date) fields += "Date: " + HttpDate() + "\r\n";
+      if (!has_length) {
+        chunked = keep_alive && request.http_major == 1 && request.http_minor >= 1;
+        if (chunked) fields += "Transfer-Encoding: chunked\r\n";
+        else keep_alive = false;  // the body ends when the connection does
+      }
+      if (!keep_alive) fields += "Connection: close\r\n";
+      w = "HTTP/1.1 " + status + " " + std::string(HttpReason(std::atoi(status.c_str()))) + "\r\n" + fields + "\r\n";
+      head_sent = true;
+    }
+    if (head_sent) {
+      char* buf = read_buf_.get();  // reads and writes never overlap on this connection
+      size_t n;
+      while (w.size() < kWriteChunkBytes && (n = out.TakeBody(buf, kReadBufferBytes)) > 0) {
+        if (chunked) AppendChunk(w, buf, n);
+        else w.append(buf, n);
+      }
+    }
+    const bool done = head_sent && t.ended && !out.HasBody();
+    if (done && chunked) w += "0\r\n\r\n";
+    if (!w.empty()) {
+      boost::system::error_code ec;
+      co_await stream_->Write(asio::buffer(w), ec);
+      if (ec || closed_) co_return false;
+      if (done) break;
+      continue;  // more may have been queued while writing
+    }
+    if (done) break;
+    if (!ready_) {
+      boost::system::error_code ec;
+      wake_.expires_at(asio::steady_timer::time_point::max());
+      co_await wake_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      if (closed_) co_return false;
+    }
+  }
+  co_return keep_alive;
+}
+
+}  // namespace etcdpp::net

@@ -1,0 +1,48 @@
+// TlsContext: the server side of TLS for one set of listeners, built from etcd's
+// certificate flags (--cert-file, --key-file, --trusted-ca-file, --client-cert-auth).
+// TLS 1.2 is the minimum; ALPN offers "h2" and "http/1.1" so gRPC and HTTP/1.1 share a
+// TLS port. Immutable once built and shared by the listeners that use it (any thread).
+//
+// Certificates are loaded once for now; per-handshake reload belongs behind
+// SSL_CTX_set_cert_cb in tls_context.cc, which keeps this interface unchanged.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace etcdpp::net {
+
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+  bool client_cert_auth = false;
+
+  bool empty() const { return cert_file.empty() && key_file.empty(); }
+};
+
+class TlsContext {
+ public:
+  // Fails for missing or unreadable files and for a key that does not match the cert.
+  static Result<std::shared_ptr<const TlsContext>> Create(const TlsConfig& config);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+  const TlsConfig& config() const { return config_; }
+  // For net's own sessions; the asio context is thread-safe for creating streams.
+  boost::asio::ssl::context& asio_context() const { return *context_; }
+
+ private:
+  TlsContext(TlsConfig config, std::unique_ptr<boost::asio::ssl::context> context);
+  TlsConfig config_;
+  std::unique_ptr<boost::asio::ssl::context> context_;
+};
+
+}  // namespace etcdpp::net
