@@ -140,6 +140,17 @@ TEST(Replication, ProposalsCommitOnEveryNode) {
   }
 }
 
+TEST(Replication, BatchedProposalIsOneAppendPerFollower) {
+  TestCluster c({1, 2, 3});
+  c.Elect(1);
+  ASSERT_TRUE(c.node(1).ProposeBatch({"a", "b", "c"}).ok());
+  auto msgs = c.Flush();
+  EXPECT_EQ(CountTo(msgs, 2, raftpb::MsgApp), 1);
+  c.Deliver(msgs);
+  c.Stabilize();
+  EXPECT_EQ(c.AppliedData(3), (std::vector<std::string>{"a", "b", "c"}));
+}
+
 TEST(Replication, FollowerForwardsProposalsToLeader) {
   TestCluster c({1, 2, 3});
   c.Elect(1);

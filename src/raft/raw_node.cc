@@ -53,6 +53,16 @@ etcdpp::Status RawNode::Propose(std::string data) {
   return raft_->Step(std::move(m));
 }
 
+etcdpp::Status RawNode::ProposeBatch(std::vector<std::string> data) {
+  if (data.empty()) return etcdpp::Status::Ok();
+  raftpb::Message m;
+  m.set_type(raftpb::MsgProp);
+  m.set_from(raft_->id());
+  m.mutable_entries()->Reserve(static_cast<int>(data.size()));
+  for (auto& d : data) *m.add_entries() = MakeEntry(0, 0, std::move(d));
+  return raft_->Step(std::move(m));
+}
+
 etcdpp::Status RawNode::ProposeConfChange(const raftpb::ConfChange& cc) {
   raftpb::ConfChange c = cc;
   c.set_id(c.id());

@@ -74,6 +74,9 @@ class RawNode {
   // ErrProposalDropped when there is no leader, a transfer runs, or the uncommitted
   // bound is reached; the caller retries or fails the request.
   etcdpp::Status Propose(std::string data);
+  // Proposes several entries as one message: one append and one broadcast for all of
+  // them (how a host that drains a queue of requests should propose). All or nothing.
+  etcdpp::Status ProposeBatch(std::vector<std::string> data);
   etcdpp::Status ProposeConfChange(const raftpb::ConfChange& cc);
   raftpb::ConfState ApplyConfChange(const raftpb::ConfChange& cc) {
     return raft_->ApplyConfChange(cc);
