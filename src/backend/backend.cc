@@ -54,11 +54,12 @@ void Backend::OnBatchEnd() {
 }
 
 uint64_t Backend::SealLocked(std::unique_lock<std::mutex>& state) {
+  // Back-pressure: at most one batch waits for its commit while the next one fills.
+  // The committer may seal the active buffer while we wait, so test emptiness after.
+  if (!active_->empty()) cv_.wait(state, [&] { return sealed_ == nullptr; });
   if (active_->empty()) {
     return sealed_ != nullptr ? sealed_->txn_id() : committed_txn_id_;
   }
-  // Back-pressure: at most one batch waits for its commit while the next one fills.
-  cv_.wait(state, [&] { return sealed_ == nullptr; });
   seal_requested_ = false;
   sealed_ = std::move(active_);
   active_ = std::make_shared<WriteBuffer>(sealed_->txn_id() + 1);

@@ -243,6 +243,34 @@ TEST(Backend, ReadersNeverSeeHalfAnOperationWhileCommitsRun) {
   EXPECT_EQ(Get(*b, Bucket::kKey, "x"), "999");
 }
 
+// Regression: a writer waiting for the commit slot could seal the fresh empty buffer the
+// committer had just swapped in, and the empty commit put buffer ids out of step.
+TEST(Backend, TimerAndFullBatchSealsNeverCommitAnEmptyBatch) {
+  TempDir dir;
+  BackendOptions o = ManualCommit(dir);
+  o.batch_interval_ms = 1;
+  o.batch_ops_max = 3;
+  auto b = OpenOrDie(o);
+  for (int i = 0; i < 600; ++i) b->BeginWrite().Put(Bucket::kKey, std::to_string(i % 50), "v");
+  ASSERT_TRUE(b->ForceCommit().ok());
+  EXPECT_EQ(Get(*b, Bucket::kKey, "49"), "v");
+}
+
+TEST(Backend, BatchThatNetsToNothingStillCommits) {
+  TempDir dir;
+  auto b = OpenOrDie(ManualCommit(dir));
+  {
+    BatchTx tx = b->BeginWrite();
+    tx.Put(Bucket::kLease, "l", "1");
+    tx.Delete(Bucket::kLease, "l");
+  }
+  ASSERT_TRUE(b->ForceCommit().ok());
+  b->BeginWrite().Put(Bucket::kLease, "m", "1");
+  ASSERT_TRUE(b->ForceCommit().ok());
+  EXPECT_EQ(Get(*b, Bucket::kLease, "m"), "1");
+  EXPECT_EQ(Get(*b, Bucket::kLease, "l"), std::nullopt);
+}
+
 TEST(Backend, AllTenBucketsExistWithEtcdNames) {
   std::set<std::string> names;
   for (Bucket bucket : BucketsByName()) names.insert(std::string(BucketName(bucket)));

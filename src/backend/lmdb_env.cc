@@ -8,6 +8,8 @@ namespace {
 constexpr size_t kIdleReadersMax = 64;
 constexpr unsigned kMaxReaders = 4096;
 constexpr MDB_dbi kFreeDbi = 0;  // LMDB's own free-page database
+constexpr const char* kInternalDbName = "etcdpp";
+constexpr std::string_view kCommitSeqKey = "commit_seq";
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
 
@@ -44,6 +46,11 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t m
       mdb_txn_abort(txn);
       return LmdbStatus(rc, "dbi_open " + name);
     }
+  }
+  rc = mdb_dbi_open(txn, kInternalDbName, MDB_CREATE, &self->internal_dbi_);
+  if (rc != 0) {
+    mdb_txn_abort(txn);
+    return LmdbStatus(rc, "dbi_open etcdpp");
   }
   if ((rc = mdb_txn_commit(txn)) != 0) return LmdbStatus(rc, "commit bucket creation");
   return self;
@@ -87,7 +94,10 @@ Status LmdbEnv::Commit(const WriteBuffer& buffer) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
   if (rc != 0) return LmdbStatus(rc, "begin write txn");
-  ETCDPP_CHECK(mdb_txn_id(txn) == buffer.txn_id(), "backend write txn ids out of step");
+  // Buffers are numbered with the id their commit gets; only a non-empty buffer is sealed.
+  ETCDPP_CHECK(mdb_txn_id(txn) == buffer.txn_id(),
+               "backend write txn ids out of step: lmdb " + std::to_string(mdb_txn_id(txn)) +
+                   ", buffer " + std::to_string(buffer.txn_id()));
   buffer.ForEachFinal([&](Bucket bucket, std::string_view key, const std::string* value) {
     if (rc != 0) return;
     MDB_val k = Val(key);
@@ -99,6 +109,15 @@ Status LmdbEnv::Commit(const WriteBuffer& buffer) {
       if (rc == MDB_NOTFOUND) rc = 0;
     }
   });
+  // Every commit must change a page: LMDB does not number a transaction that changed
+  // nothing (a batch may net to nothing, e.g. a key put and deleted again).
+  if (rc == 0) {
+    char seq[8];
+    uint64_t id = buffer.txn_id();
+    for (int i = 7; i >= 0; --i, id >>= 8) seq[i] = static_cast<char>(id & 0xff);
+    MDB_val k = Val(kCommitSeqKey), v{sizeof seq, seq};
+    rc = mdb_put(txn, internal_dbi_, &k, &v, 0);
+  }
   if (rc != 0) {
     mdb_txn_abort(txn);
     return LmdbStatus(rc, "write");

@@ -56,6 +56,7 @@ class LmdbEnv {
 
   MDB_env* env_ = nullptr;
   std::array<MDB_dbi, kBucketCount> dbis_{};
+  MDB_dbi internal_dbi_ = 0;  // "etcdpp": not an etcd bucket; see Commit
   std::string path_;
   std::mutex pool_mu_;                 // guards idle_readers_
   std::vector<MDB_txn*> idle_readers_;  // reset read txns, renewed instead of re-created

@@ -21,8 +21,8 @@ void WriteBuffer::Add(Bucket bucket, std::string_view key, std::optional<std::st
     // Publish the sequence only after the version is in place.
     seq_.fetch_add(1, std::memory_order_release);
   }
-  ++ops_;
-  bytes_ += size;
+  ops_.fetch_add(1, std::memory_order_relaxed);
+  bytes_.fetch_add(size, std::memory_order_relaxed);
 }
 
 const WriteBuffer::Version* WriteBuffer::AsOf(const std::vector<Version>& versions, uint64_t seq) {

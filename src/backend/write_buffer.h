@@ -38,9 +38,9 @@ class WriteBuffer {
   uint64_t txn_id() const { return txn_id_; }
   // Sequence number of the newest write (0 when empty).
   uint64_t seq() const { return seq_.load(std::memory_order_acquire); }
-  size_t ops() const { return ops_; }
-  size_t bytes() const { return bytes_; }
-  bool empty() const { return ops_ == 0; }
+  size_t ops() const { return ops_.load(std::memory_order_relaxed); }
+  size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
+  bool empty() const { return ops() == 0; }
 
   void Put(Bucket bucket, std::string_view key, std::string_view value);
   void Delete(Bucket bucket, std::string_view key);
@@ -70,8 +70,9 @@ class WriteBuffer {
   mutable std::shared_mutex mu_;  // guards maps_ (one writer appends, readers look up)
   std::array<KeyVersions, kBucketCount> maps_;
   std::atomic<uint64_t> seq_{0};
-  size_t ops_ = 0;    // written under the backend write lock only
-  size_t bytes_ = 0;  // written under the backend write lock only
+  // Written by the write-lock holder, read by the committer to decide when to seal.
+  std::atomic<size_t> ops_{0};
+  std::atomic<size_t> bytes_{0};
 };
 
 }  // namespace etcdpp::backend
