@@ -7,6 +7,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 namespace etcdpp::net {
 namespace {
@@ -66,6 +67,10 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::Create(const TlsConfig& co
     return InvalidArgument("tls: failed to load certificate " + config.cert_file + ": " + OpenSslError());
   }
   if (SSL_CTX_use_PrivateKey_file(raw, config.key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
+    if (ERR_GET_REASON(ERR_peek_error()) == X509_R_KEY_VALUES_MISMATCH) {
+      ERR_clear_error();
+      return InvalidArgument("tls: private key does not match public key");
+    }
     return InvalidArgument("tls: failed to load key " + config.key_file + ": " + OpenSslError());
   }
   if (SSL_CTX_check_private_key(raw) != 1) {

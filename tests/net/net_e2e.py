@@ -10,7 +10,7 @@ from etcdpp_e2e import build_dir, free_port, port_open, wait_until
 SERVING = b"\x08\x01"  # grpc.health.v1.HealthCheckResponse{status: SERVING}
 
 
-def testd_bin():
+def net_testd_path():
     path = build_dir() / "bin" / "net_testd"
     assert path.exists(), f"{path} is missing: build first"
     return str(path)
@@ -21,7 +21,7 @@ def start_testd(procs, tmp_path, urls=None, extra=(), port=None):
     port = port or free_port()
     urls = urls or [f"http://127.0.0.1:{port}"]
     log = tmp_path / f"net_testd-{port}.log"
-    p = procs.start([testd_bin(), "--listen-urls", ",".join(urls), *extra], log_path=str(log))
+    p = procs.start([net_testd_path(), "--listen-urls", ",".join(urls), *extra], log_path=str(log))
     wait_until(lambda: p.poll() is not None or _ready(log), timeout=15, what="net_testd ready")
     assert p.poll() is None, log.read_text()
     return p, f"127.0.0.1:{port}"
