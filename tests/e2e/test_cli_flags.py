@@ -184,3 +184,19 @@ def test_https_client_url_without_cert_is_refused_with_etcds_message(etcd_bin, t
     assert ("C | etcdmain: TLS key/cert (--cert-file, --key-file) must be provided for client url "
             f"https://127.0.0.1:{port} with HTTPS scheme") in out.stderr
     assert not any(tmp_path.iterdir())
+
+
+@needs_real
+def test_data_dir_with_member_and_proxy_is_fatal_like_etcd(etcd_bin, tmp_path):
+    data = tmp_path / "data"
+    (data / "member").mkdir(parents=True)
+    (data / "proxy").mkdir()
+    (data / "junk").write_text("")
+    args = ["--data-dir", str(data)]
+    ours, real = run(etcd_bin, args, cwd=tmp_path), run(REAL_ETCD, args, cwd=tmp_path)
+    assert ours.returncode == 1
+    assert "C | etcdmain: invalid datadir. Both member and proxy directories exist." in ours.stderr
+    # Identical but for the Git SHA of the version banner.
+    strip = lambda text: [l for l in normalized(text).splitlines() if "Git SHA" not in l]
+    assert strip(ours.stderr) == strip(real.stderr)
+    assert real.returncode == 1

@@ -1,10 +1,14 @@
 #include "cmd/etcd/etcd_main.h"
 
+#include <sched.h>
+
+#include <algorithm>
 #include <thread>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "cmd/etcd/data_dir.h"
 #include "cmd/etcd/help_text.h"
 #include "cmd/etcd/unsupported.h"
 
@@ -146,6 +150,13 @@ std::optional<int> LoadFromFlagsAndEnv(FlagSet& flags, CommandLine& cl, const st
   return std::nullopt;
 }
 
+// The CPUs this process may run on, as Go's runtime.NumCPU counts them.
+int UsableCpus() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
 void PrintVersion(std::ostream& out) {
   out << "etcd Version: " << kEtcdVersion << '\n'
       << "Git SHA: Not provided (etcdpp)\n"
@@ -215,7 +226,7 @@ int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string
   }
   embed::Config& c = cl.config;
   if (!logger.structured()) {
-    const unsigned cpus = std::max(1u, std::thread::hardware_concurrency());
+    const int cpus = UsableCpus();
     logger.Info(kPkg, fmt::format("etcd Version: {}", kEtcdVersion));
     logger.Info(kPkg, "Git SHA: Not provided (etcdpp)");
     logger.Info(kPkg, "Go Version: go1.19.8");
@@ -237,6 +248,27 @@ int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string
     c.data_dir = c.name + ".etcd";
     logger.Log(LogLevel::kWarn, kPkg, fmt::format("no data-dir provided, using default data-dir ./{}", c.data_dir),
                "'data-dir' was empty; using default", {LogField::Str("data-dir", c.data_dir)});
+  }
+  Result<DataDirKind> kind = IdentifyDataDir(c.data_dir, logger);
+  if (!kind.ok()) {
+    const std::string& why = kind.status().message();
+    if (kind.status().code() == StatusCode::kIoError) {
+      logger.Log(LogLevel::kCritical, kPkg, why, why, {LogField::Str("dir", c.data_dir)});
+    } else {
+      logger.Fatal(kPkg, why);
+    }
+    return 1;
+  }
+  if (*kind != DataDirKind::kEmpty) {
+    const char* name = DataDirKindName(*kind);
+    logger.Log(LogLevel::kNotice, kPkg,
+               fmt::format("the server is already initialized as {} before, starting as etcd {}...", name, name),
+               "server has been already initialized",
+               {LogField::Str("data-dir", c.data_dir), LogField::Str("dir-type", name)});
+  }
+  if (*kind == DataDirKind::kProxy || cl.proxy.proxy != "off") {
+    console.err << "etcd: the v2 proxy (--proxy, or a data dir holding proxy/) is not supported yet by etcdpp\n";
+    return 1;
   }
   // etcd checks the configuration again as the member starts: the warnings repeat, and
   // listeners that need TLS files are refused before anything is created on disk.
