@@ -201,6 +201,19 @@ void Logger::Log(LogLevel level, std::string_view component, std::string_view te
   sink_->info(Format(level, component, text, message, fields));
 }
 
+void Logger::Raft(LogLevel level, std::string_view message) {
+  if (!Enabled(level)) return;
+  if (options_.format == LogFormat::kZap) {
+    sink_->info(Format(level, "raft", message, message, {}));
+    return;
+  }
+  static constexpr std::string_view kWords[] = {"DEBUG", "INFO", "INFO", "WARN", "ERROR", "FATAL"};
+  LocalTime t = ToLocal(clock_());
+  sink_->info(fmt::format("raft{:04}/{:02}/{:02} {:02}:{:02}:{:02} {}: {}", t.tm.tm_year + 1900, t.tm.tm_mon + 1,
+                          t.tm.tm_mday, t.tm.tm_hour, t.tm.tm_min, t.tm.tm_sec, kWords[static_cast<int>(level)],
+                          message));
+}
+
 void Logger::Flush() {
   if (sink_) sink_->flush();
 }

@@ -93,6 +93,11 @@ class Logger {
   // Logs at the critical level; the caller then exits (status 1, as etcd's fatal logs do).
   void Fatal(std::string_view c, std::string_view m, std::initializer_list<LogField> f = {}) { Log(LogLevel::kCritical, c, m, f); }
 
+  // A line of the raft state machine, in the shape etcd 3.4 gives them: with capnslog,
+  // Go's standard logger with prefix "raft" (`raft2026/11/25 23:59:59 INFO: message`);
+  // with zap, an ordinary entry whose caller is "raft".
+  void Raft(LogLevel level, std::string_view message);
+
   // The line Log() would write, without the newline: capnslog shows `text` (fields are
   // not added to it), zap `message` and `fields`. For tests and for callers that must
   // write somewhere else.

@@ -60,6 +60,17 @@ TEST(Logger, LevelFiltersAndFileOutput) {
   EXPECT_EQ(ReadAll(path), "2026-11-25 12:34:56.789012 W | etcdserver: shown k=v\n");
 }
 
+TEST(Logger, RaftLinesUseGoLogShapeUnderCapnslog) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("raft.log");
+  Logger logger(FixedTime);
+  ASSERT_TRUE(logger.Configure({LogFormat::kCapnslog, LogLevel::kInfo, {path}}).ok());
+  logger.Raft(LogLevel::kInfo, "61f97220ab052a12 became follower at term 1");
+  logger.Raft(LogLevel::kDebug, "hidden");
+  logger.Flush();
+  EXPECT_EQ(ReadAll(path), "raft2026/11/25 12:34:56 INFO: 61f97220ab052a12 became follower at term 1\n");
+}
+
 TEST(Logger, UnopenableFileKeepsOldOutputs) {
   testing::TempDir dir;
   const std::string path = dir.Sub("missing/etcd.log");
