@@ -128,7 +128,10 @@ std::string DescribeMessage(const raftpb::Message& m) {
   std::string s = std::to_string(m.from()) + "->" + std::to_string(m.to()) + " " +
                   MessageTypeName(m.type()) + " Term:" + std::to_string(m.term()) +
                   " Log:" + std::to_string(m.logterm()) + "/" + std::to_string(m.index());
-  if (m.reject()) s += " Rejected (Hint: " + std::to_string(m.rejecthint()) + ")";
+  if (m.reject()) {
+    s += " Rejected";
+    if (m.type() == raftpb::MsgAppResp) s += " (Hint: " + std::to_string(m.rejecthint()) + ")";
+  }
   if (m.commit() != 0) s += " Commit:" + std::to_string(m.commit());
   if (m.entries_size() > 0) {
     s += " Entries:[";
@@ -138,6 +141,7 @@ std::string DescribeMessage(const raftpb::Message& m) {
     }
     s += "]";
   }
+  if (!m.context().empty()) s += " Context:" + m.context();
   if (m.has_snapshot() && !IsEmptySnap(m.snapshot())) {
     s += " Snapshot: Index:" + std::to_string(m.snapshot().metadata().index()) +
          " Term:" + std::to_string(m.snapshot().metadata().term()) + " ConfState:" +
