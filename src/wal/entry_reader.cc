@@ -80,6 +80,17 @@ Result<std::vector<raftpb::Entry>> EntryReader::Read(uint64_t lo, uint64_t hi, u
   while (true) {
     ETCDPP_ASSIGN_OR_RETURN(bool got, decoder.Next(&rec));
     if (!got) break;
+    if (rec.type == static_cast<int64_t>(RecordType::kState)) {
+      // Raft never rewrites a committed entry, and the committed version of an entry is
+      // written no later than the hard state that commits it: once the whole range is
+      // held and committed, nothing later in the log can change it.
+      raftpb::HardState hs;
+      if (!out.empty() && out.back().index() + 1 == hi && hs.ParseFromString(rec.data) &&
+          hs.commit() + 1 >= hi) {
+        break;
+      }
+      continue;
+    }
     if (rec.type != static_cast<int64_t>(RecordType::kEntry)) continue;
     uint64_t index = 0;
     if (!PeekEntryIndex(rec.data, &index)) return Corruption("wal: malformed entry in " + decoder.segment_name());

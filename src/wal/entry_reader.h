@@ -26,8 +26,9 @@ class EntryReader {
   // entry lo is not in the WAL (released by a purge, or not written yet).
   //
   // Starts at the newest segment opened before lo (segment names carry the first index)
-  // and reads to the end of the log, since a later leader may have rewritten entries in
-  // the range; only the range itself is kept in memory.
+  // and reads on until the range is complete and committed by a hard state record (a
+  // later leader may rewrite uncommitted entries, never committed ones), or to the end
+  // of the log; only the range itself is kept in memory.
   Result<std::vector<raftpb::Entry>> Read(uint64_t lo, uint64_t hi, uint64_t max_bytes);
 
  private:

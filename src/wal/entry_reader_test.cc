@@ -51,15 +51,33 @@ TEST_F(EntryReaderTest, ReadsARangeSpanningSegmentsWhileTheWalIsOpen) {
   EXPECT_EQ(Indexes(*tail), Range(95, 101));
 }
 
-TEST_F(EntryReaderTest, LaterRewritesWin) {
-  // A new leader at term 2 replaces 50.. with its own entries.
-  ASSERT_TRUE(wal_->Save(MakeState(2, 2, 49), MakeEntries(2, 50, 3, 150)).ok());
+TEST_F(EntryReaderTest, LaterRewritesOfUncommittedEntriesWin) {
+  // 101..110 written at term 1 with commit 100; a new leader at term 2 replaces 105..
+  // across a segment cut, then commits.
+  ASSERT_TRUE(wal_->Save(MakeState(1, 1, 100), MakeEntries(1, 101, 10, 150)).ok());
+  for (uint64_t i = 105; i < 125; i += 5) ASSERT_TRUE(wal_->Save(MakeState(2, 2, 104), MakeEntries(2, i, 5, 150)).ok());
+  ASSERT_TRUE(wal_->Save(MakeState(2, 2, 124), {}).ok());
   EntryReader reader(&fs_, dir());
-  auto got = reader.Read(45, 60, 1 << 20);
+  auto got = reader.Read(100, 112, 1 << 20);
   ASSERT_TRUE(got.ok());
-  EXPECT_EQ(Indexes(*got), Range(45, 53));
+  EXPECT_EQ(Indexes(*got), Range(100, 112));
   EXPECT_EQ((*got)[4].term(), 1u);
   EXPECT_EQ((*got)[5].term(), 2u);
+  EXPECT_EQ((*got)[11].term(), 2u);
+}
+
+TEST_F(EntryReaderTest, UncommittedEntriesRewrittenAfterACommitOfEarlierOnesStillWin) {
+  // Commit reaches 100 only after 101..103 are written, then rewritten at term 2.
+  ASSERT_TRUE(wal_->Save(MakeState(1, 1, 100), MakeEntries(1, 101, 3, 150)).ok());
+  ASSERT_TRUE(wal_->Save(MakeState(2, 2, 100), MakeEntries(2, 102, 2, 150)).ok());
+  ASSERT_TRUE(wal_->Save(MakeState(2, 2, 103), {}).ok());
+  EntryReader reader(&fs_, dir());
+  auto got = reader.Read(99, 104, 1 << 20);
+  ASSERT_TRUE(got.ok());
+  ASSERT_EQ(Indexes(*got), Range(99, 104));
+  EXPECT_EQ((*got)[2].term(), 1u);
+  EXPECT_EQ((*got)[3].term(), 2u);
+  EXPECT_EQ((*got)[4].term(), 2u);
 }
 
 TEST_F(EntryReaderTest, StopsAtTheByteBudget) {

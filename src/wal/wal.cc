@@ -245,6 +245,10 @@ Status Wal::Save(const raftpb::HardState& state, std::span<const raftpb::Entry> 
   // raft's MustSync: entries, or a changed term or vote, must be durable before any
   // message that depends on them is sent.
   const bool must_sync = !entries.empty() || state.vote() != state_.vote() || state.term() != state_.term();
+  // Readers refuse records this large, so writing one would make the log unreadable.
+  for (const raftpb::Entry& e : entries) {
+    if (e.ByteSizeLong() + 32 >= kMaxRecordBytes) return InvalidArgument("wal: max entry size limit exceeded");
+  }
   for (const raftpb::Entry& e : entries) {
     e.SerializeToString(&scratch_);
     ETCDPP_RETURN_IF_ERROR(Append(RecordType::kEntry, scratch_));

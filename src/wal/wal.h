@@ -73,8 +73,9 @@ class Wal {
 
   // Appends entries then the hard state (skipped when empty), with one fdatasync when
   // raft requires it (new entries, or a term or vote change). Entries must set every
-  // non-nullable field (see raftpb/raft.proto). An error is a durability failure: the
-  // caller must stop (the WAL refuses further writes).
+  // non-nullable field (see raftpb/raft.proto). An entry of 10 MiB or more is refused
+  // up front (InvalidArgument, nothing written). Any other error is a durability
+  // failure: the caller must stop (the WAL refuses further writes).
   Status Save(const raftpb::HardState& state, std::span<const raftpb::Entry> entries);
   // Records a snapshot position and syncs.
   Status SaveSnapshot(const walpb::Snapshot& snapshot);

@@ -162,6 +162,15 @@ TEST_F(WalTest, FailedSyncIsReportedAndSticky) {
   EXPECT_FALSE((*w)->Save(MakeState(1, 1, 0), MakeEntries(1, 2, 1)).ok());
 }
 
+TEST_F(WalTest, OversizedEntryIsRefusedWithoutWriting) {
+  auto w = CreateWal();
+  const auto big = MakeEntries(1, 1, 1, kMaxRecordBytes);
+  EXPECT_EQ(w->Save(MakeState(1, 1, 0), big).code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(w->Save(MakeState(1, 1, 1), MakeEntries(1, 1, 1)).ok()) << "not a durability failure";
+  ASSERT_TRUE(w->Close().ok());
+  EXPECT_EQ(Reopen().entries.size(), 1u);
+}
+
 TEST_F(WalTest, CutsSegmentsAndReplaysAcrossThem) {
   WalOptions opts;
   opts.segment_size_bytes = 4096;
