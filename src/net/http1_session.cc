@@ -99,6 +99,7 @@ asio::awaitable<bool> Http1Session::ReadRequest(HttpRequest& request, bool& keep
   parser.body_limit(env_.options->max_http_body_bytes);
   parser.header_limit(kMaxHeaderBytes);
   boost::beast::error_code ec;
+  bool continue_sent = false;
   for (;;) {
     if (!in_.empty()) {
       const size_t used = parser.put(asio::buffer(in_.data(), in_.size()), ec);
@@ -107,6 +108,14 @@ asio::awaitable<bool> Http1Session::ReadRequest(HttpRequest& request, bool& keep
       if (ec) break;
       if (parser.is_done()) break;
       if (used > 0 && !in_.empty()) continue;
+    }
+    if (parser.is_header_done() && !continue_sent && parser.get()[http::field::expect] == "100-continue") {
+      // Clients such as curl wait for this before sending a larger body.
+      continue_sent = true;
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      boost::system::error_code wec;
+      co_await stream_->Write(asio::buffer(kContinue.data(), kContinue.size()), wec);
+      if (wec) co_return false;
     }
     boost::system::error_code rec;
     const size_t n = co_await stream_->ReadSome(asio::buffer(read_buf_.get(), kReadBufferBytes), rec);
@@ -183,7 +192,10 @@ asio::awaitable<bool> Http1Session::SendResponse(OutputQueue& out, const HttpReq
       w = "HTTP/1.1 " + status + " " + std::string(HttpReason(std::atoi(status.c_str()))) + "\r\n" + fields + "\r\n";
       head_sent = true;
     }
-    if (head_sent) {
+    if (head_sent && request.method == "HEAD") {
+      while (out.TakeBody(read_buf_.get(), kReadBufferBytes) > 0) {
+      }  // a HEAD answer has the GET headers and no body
+    } else if (head_sent) {
       char* buf = read_buf_.get();  // reads and writes never overlap on this connection
       size_t n;
       while (w.size() < kWriteChunkBytes && (n = out.TakeBody(buf, kReadBufferBytes)) > 0) {

@@ -103,3 +103,10 @@ def test_unknown_method_is_unimplemented(server):
         with pytest.raises(grpc.RpcError) as e:
             unary(ch, "/no.Such/Method")
         assert e.value.details() == "unknown service no.Such"
+
+
+def test_http1_post_body_with_expect_continue(server):
+    body = b"b" * 200000
+    out = curl("-H", "Expect: 100-continue", "--data-binary", "@-", f"http://{server}/nettest/echo", input_=body)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == body

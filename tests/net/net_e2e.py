@@ -45,8 +45,9 @@ def rss_kib(pid):
     raise AssertionError("no VmRSS")
 
 
-def curl(*args, timeout=10):
-    return subprocess.run(["curl", "-sS", "--max-time", "5", *args], capture_output=True, timeout=timeout)
+def curl(*args, timeout=10, input_=None):
+    return subprocess.run(["curl", "-sS", "--max-time", "5", *args], capture_output=True, timeout=timeout,
+                          input=input_)
 
 
 # --- hand-made HTTP/2 frames, for clients that misbehave on purpose -----------------
