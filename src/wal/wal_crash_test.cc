@@ -128,6 +128,29 @@ TEST(WalCrash, DroppingUnsyncedBytesNeverLosesASyncedRecord) {
   EXPECT_GT(names->size(), 2u);
 }
 
+TEST(WalCrash, CreateIsAllOrNothing) {
+  testing::TempDir tmp;
+  testing::FaultyFileSystem fs;
+  const std::string dir = tmp.Sub("wal");
+  fs.SetFailSyncs(true);
+  EXPECT_FALSE(Wal::Create(&fs, dir, "meta").ok());
+  fs.SetFailSyncs(false);
+  fs.Crash();
+  EXPECT_FALSE(Exist(fs, dir)) << "a half-built WAL never appears under its name";
+  {
+    auto w = Wal::Create(&fs, dir, "meta");
+    ASSERT_TRUE(w.ok()) << w.status().ToString();
+    ASSERT_TRUE((*w)->Save(MakeState(1, 1, 1), MakeEntries(1, 1, 1)).ok());
+  }
+  fs.Crash();
+  ASSERT_TRUE(Exist(fs, dir));
+  auto w = Wal::Open(&fs, dir, {});
+  auto c = (*w)->ReadAll();
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(Indexes(c->entries), Range(1, 1));
+  EXPECT_EQ(c->metadata, "meta");
+}
+
 // Offsets just past each record of a single-segment WAL.
 std::vector<uint64_t> RecordEnds(base::FileSystem& fs, const std::string& path) {
   auto f = fs.Open(path, base::OpenMode::kRead);
