@@ -15,7 +15,7 @@ constexpr size_t kCompactChunkRows = 1000;
 
 Result<int64_t> ReadCompactMark(const backend::ReadTx& tx, std::string_view name) {
   ETCDPP_ASSIGN_OR_RETURN(auto bytes, tx.Get(Bucket::kMeta, name));
-  if (!bytes) return int64_t{0};
+  if (!bytes) return int64_t{-1};
   ETCDPP_ASSIGN_OR_RETURN(Revision rev, DecodeRevision(*bytes));
   return rev.main;
 }

@@ -48,7 +48,8 @@ class KvStore {
   KvStore(const KvStore&) = delete;
   KvStore& operator=(const KvStore&) = delete;
 
-  // Current revision (1 for an empty store) and the last compaction's revision.
+  // Current revision (1 for an empty store) and the last compaction's revision (-1 when
+  // never compacted, which etcd reports as HashKV's compact_revision).
   int64_t Rev() const { return current_rev_.load(std::memory_order_acquire); }
   int64_t CompactRev() const { return compact_rev_.load(std::memory_order_acquire); }
 
@@ -93,12 +94,12 @@ class KvStore {
   // the compact revision and compacts the index, so no read straddles a compaction.
   mutable std::shared_mutex mu_;
   std::atomic<int64_t> current_rev_{1};
-  std::atomic<int64_t> compact_rev_{0};
+  std::atomic<int64_t> compact_rev_{-1};
 
   std::mutex compact_mu_;  // guards the compactor queue, finished rev and stop flag
   std::condition_variable compact_cv_;
   std::deque<std::pair<int64_t, std::set<Revision>>> compact_queue_;
-  int64_t finished_compact_rev_ = 0;
+  int64_t finished_compact_rev_ = -1;
   bool stop_ = false;
   std::thread compactor_;
 };
