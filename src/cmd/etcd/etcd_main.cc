@@ -165,6 +165,63 @@ void PrintVersion(std::ostream& out) {
       << "etcdpp Version: " << ETCDPP_VERSION << '\n';
 }
 
+void LogBanner(Logger& logger) {
+  const int cpus = UsableCpus();
+  logger.Info(kPkg, fmt::format("etcd Version: {}", kEtcdVersion));
+  logger.Info(kPkg, "Git SHA: Not provided (etcdpp)");
+  logger.Info(kPkg, "Go Version: go1.19.8");
+  logger.Info(kPkg, "Go OS/Arch: linux/amd64");
+  logger.Info(kPkg, fmt::format("setting maximum number of CPUs to {}, total number of available CPUs is {}", cpus, cpus));
+}
+
+// The machine's address for wildcard listeners, the single-member initial cluster of a
+// named member, and the default data dir.
+void ApplyDerivedDefaults(embed::Config& c, Logger& logger) {
+  Result<std::string> host = embed::DetectDefaultHost();
+  std::string used_host = c.UpdateDefaultClusterFromName(embed::Config().initial_cluster, host.ok() ? *host : "");
+  if (!used_host.empty()) {
+    logger.Log(LogLevel::kInfo, kPkg, fmt::format("advertising using detected default host \"{}\"", used_host),
+               "detected default host for advertise", {LogField::Str("host", used_host)});
+  }
+  if (!host.ok()) {
+    logger.Log(logger.structured() ? LogLevel::kInfo : LogLevel::kNotice, kPkg,
+               fmt::format("failed to detect default host ({})", host.status().message()),
+               "failed to detect default host", {LogField::Str("error", host.status().message())});
+  }
+  if (c.data_dir.empty()) {
+    c.data_dir = c.name + ".etcd";
+    logger.Log(LogLevel::kWarn, kPkg, fmt::format("no data-dir provided, using default data-dir ./{}", c.data_dir),
+               "'data-dir' was empty; using default", {LogField::Str("data-dir", c.data_dir)});
+  }
+}
+
+// What the data dir already holds; an exit status when etcdpp must not start on it.
+std::optional<int> CheckDataDir(const CommandLine& cl, Logger& logger, Console console) {
+  const embed::Config& c = cl.config;
+  Result<DataDirKind> kind = IdentifyDataDir(c.data_dir, logger);
+  if (!kind.ok()) {
+    const std::string& why = kind.status().message();
+    if (kind.status().code() == StatusCode::kIoError) {
+      logger.Log(LogLevel::kCritical, kPkg, why, why, {LogField::Str("dir", c.data_dir)});
+    } else {
+      logger.Fatal(kPkg, why);
+    }
+    return 1;
+  }
+  if (*kind != DataDirKind::kEmpty) {
+    const char* name = DataDirKindName(*kind);
+    logger.Log(LogLevel::kNotice, kPkg,
+               fmt::format("the server is already initialized as {} before, starting as etcd {}...", name, name),
+               "server has been already initialized",
+               {LogField::Str("data-dir", c.data_dir), LogField::Str("dir-type", name)});
+  }
+  if (*kind == DataDirKind::kProxy || cl.proxy.proxy != "off") {
+    console.err << "etcd: the v2 proxy (--proxy, or a data dir holding proxy/) is not supported yet by etcdpp\n";
+    return 1;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Loaded LoadCommandLine(const std::vector<std::string>& args, const std::vector<std::string>& environ,
@@ -225,51 +282,9 @@ int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string
     return 1;
   }
   embed::Config& c = cl.config;
-  if (!logger.structured()) {
-    const int cpus = UsableCpus();
-    logger.Info(kPkg, fmt::format("etcd Version: {}", kEtcdVersion));
-    logger.Info(kPkg, "Git SHA: Not provided (etcdpp)");
-    logger.Info(kPkg, "Go Version: go1.19.8");
-    logger.Info(kPkg, "Go OS/Arch: linux/amd64");
-    logger.Info(kPkg, fmt::format("setting maximum number of CPUs to {}, total number of available CPUs is {}", cpus, cpus));
-  }
-  Result<std::string> host = embed::DetectDefaultHost();
-  std::string used_host = c.UpdateDefaultClusterFromName(embed::Config().initial_cluster, host.ok() ? *host : "");
-  if (!used_host.empty()) {
-    logger.Log(LogLevel::kInfo, kPkg, fmt::format("advertising using detected default host \"{}\"", used_host),
-               "detected default host for advertise", {LogField::Str("host", used_host)});
-  }
-  if (!host.ok()) {
-    logger.Log(logger.structured() ? LogLevel::kInfo : LogLevel::kNotice, kPkg,
-               fmt::format("failed to detect default host ({})", host.status().message()),
-               "failed to detect default host", {LogField::Str("error", host.status().message())});
-  }
-  if (c.data_dir.empty()) {
-    c.data_dir = c.name + ".etcd";
-    logger.Log(LogLevel::kWarn, kPkg, fmt::format("no data-dir provided, using default data-dir ./{}", c.data_dir),
-               "'data-dir' was empty; using default", {LogField::Str("data-dir", c.data_dir)});
-  }
-  Result<DataDirKind> kind = IdentifyDataDir(c.data_dir, logger);
-  if (!kind.ok()) {
-    const std::string& why = kind.status().message();
-    if (kind.status().code() == StatusCode::kIoError) {
-      logger.Log(LogLevel::kCritical, kPkg, why, why, {LogField::Str("dir", c.data_dir)});
-    } else {
-      logger.Fatal(kPkg, why);
-    }
-    return 1;
-  }
-  if (*kind != DataDirKind::kEmpty) {
-    const char* name = DataDirKindName(*kind);
-    logger.Log(LogLevel::kNotice, kPkg,
-               fmt::format("the server is already initialized as {} before, starting as etcd {}...", name, name),
-               "server has been already initialized",
-               {LogField::Str("data-dir", c.data_dir), LogField::Str("dir-type", name)});
-  }
-  if (*kind == DataDirKind::kProxy || cl.proxy.proxy != "off") {
-    console.err << "etcd: the v2 proxy (--proxy, or a data dir holding proxy/) is not supported yet by etcdpp\n";
-    return 1;
-  }
+  if (!logger.structured()) LogBanner(logger);
+  ApplyDerivedDefaults(c, logger);
+  if (std::optional<int> status = CheckDataDir(cl, logger, console)) return *status;
   // etcd checks the configuration again as the member starts: the warnings repeat, and
   // listeners that need TLS files are refused before anything is created on disk.
   for (const std::string& line : c.LoggingWarnings()) console.err << line << '\n';
