@@ -1,0 +1,271 @@
+#include "server/applier.h"
+
+#include <nlohmann/json.hpp>
+
+#include "backend/meta.h"
+#include "mvcc/errors.h"
+#include "server/errors.h"
+#include "server/kv_convert.h"
+
+namespace etcdpp::server {
+namespace {
+
+// How many Ready batches may wait for the apply thread before the raft thread blocks.
+constexpr size_t kMaxQueuedTasks = 64;
+
+template <typename Resp>
+ApplyResult Ok(std::unique_ptr<Resp> resp) {
+  return ApplyResult{Status(), std::move(resp)};
+}
+
+}  // namespace
+
+Applier::Applier(ApplierDeps deps, backend::ConsistentIndex start)
+    : deps_(std::move(deps)), consistent_(start) {
+  applied_index_ = start.index;
+  applied_term_ = start.term;
+}
+
+Applier::~Applier() { Stop(); }
+
+void Applier::Start() { thread_ = std::thread([this] { Run(); }); }
+
+void Applier::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Applier::Apply(ApplyTask task) {
+  std::unique_lock lock(mu_);
+  cv_.wait(lock, [&] { return stop_ || queue_.size() < kMaxQueuedTasks; });
+  if (stop_) {
+    // Nobody will apply it; let a raft thread waiting on a conf change move on.
+    if (task.has_conf_change && raft_) {
+      lock.unlock();
+      raft_->ConfChangeTaskApplied();
+    }
+    return;
+  }
+  queue_.push_back(std::move(task));
+  cv_.notify_all();
+}
+
+void Applier::WaitApplied(uint64_t index, std::function<void()> fn) {
+  {
+    std::lock_guard lock(mu_);
+    if (applied_index_.load(std::memory_order_acquire) < index) {
+      waiters_.emplace(index, std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+void Applier::Run() {
+  while (true) {
+    ApplyTask task;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+      if (stop_) return;
+      task = std::move(queue_.front());
+      queue_.pop_front();
+    }
+    cv_.notify_all();  // room in the queue for the raft thread
+    ApplyTaskNow(task);
+  }
+}
+
+void Applier::ApplyTaskNow(ApplyTask& task) {
+  if (task.snapshot.metadata().index() > applied_index_.load() && deps_.logger) {
+    deps_.logger->Warn("etcdserver", "restoring from a raft snapshot is not supported yet");
+  }
+  for (const auto& e : task.entries) {
+    if (e.type() == raftpb::EntryConfChange) {
+      ApplyConfChange(e);
+    } else {
+      ApplyNormal(e, task.term);
+    }
+    applied_term_.store(e.term(), std::memory_order_release);
+    applied_index_.store(e.index(), std::memory_order_release);
+  }
+  if (task.has_conf_change && raft_) raft_->ConfChangeTaskApplied();
+  RunReadyWaiters();
+  if (raft_) raft_->NotifyApplied(applied_index_.load());
+}
+
+void Applier::RunReadyWaiters() {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mu_);
+    auto end = waiters_.upper_bound(applied_index_.load());
+    for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    waiters_.erase(waiters_.begin(), end);
+  }
+  for (auto& fn : ready) fn();
+}
+
+void Applier::MarkApplied(uint64_t index, uint64_t term) {
+  backend::BatchTx tx = deps_.backend->BeginWrite();
+  backend::WriteConsistentIndex(tx, {index, term});
+  tx.End();
+}
+
+void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
+  if (e.index() <= consistent_.index) return;  // its effects are in the backend already
+  if (e.data().empty()) {  // a new leader's empty entry
+    MarkApplied(e.index(), e.term());
+    return;
+  }
+  etcdserverpb::InternalRaftRequest r;
+  if (r.ParseFromString(e.data()) && (r.has_header() || r.id() != 0) && !r.has_v2()) {
+    deps_.kv->SetConsistentIndex({e.index(), e.term()});
+    const int64_t rev_before = deps_.kv->Rev();
+    ApplyResult result = ApplyV3(r);
+    if (deps_.kv->Rev() == rev_before) MarkApplied(e.index(), e.term());
+    uint64_t id = r.has_header() ? r.header().id() : r.id();
+    deps_.waits->Trigger(id, std::move(result));
+    return;
+  }
+  etcdserverpb::Request v2;
+  if (r.has_v2()) {
+    v2 = r.v2();
+  } else if (!v2.ParseFromString(e.data())) {
+    if (deps_.logger) deps_.logger->Error("etcdserver", "unreadable entry at index " + std::to_string(e.index()));
+    MarkApplied(e.index(), e.term());
+    return;
+  }
+  ApplyV2(v2);
+  MarkApplied(e.index(), e.term());
+  deps_.waits->Trigger(v2.id(), ApplyResult{});
+}
+
+void Applier::ApplyV2(const etcdserverpb::Request& r) {
+  // etcd publishes membership attributes and the cluster version as v2 writes under /0.
+  const std::string& path = r.path();
+  const std::string members_prefix = "/0/members/";
+  const std::string attrs_suffix = "/attributes";
+  if (r.method() == "PUT" && path.rfind(members_prefix, 0) == 0 && path.size() > members_prefix.size() + attrs_suffix.size() &&
+      path.compare(path.size() - attrs_suffix.size(), attrs_suffix.size(), attrs_suffix) == 0) {
+    auto id = membership::ParseId(path.substr(members_prefix.size(), path.size() - members_prefix.size() - attrs_suffix.size()));
+    auto j = nlohmann::json::parse(r.val(), nullptr, false);
+    if (!id.ok() || j.is_discarded()) return;
+    std::string name = j.value("name", "");
+    std::vector<std::string> urls;
+    if (auto it = j.find("clientURLs"); it != j.end() && it->is_array()) {
+      for (const auto& u : *it) {
+        if (u.is_string()) urls.push_back(u.get<std::string>());
+      }
+    }
+    backend::BatchTx tx = deps_.backend->BeginWrite();
+    deps_.cluster->UpdateAttributes(tx, *id, name, urls);
+    tx.End();
+  } else if (r.method() == "PUT" && path == "/0/version") {
+    backend::BatchTx tx = deps_.backend->BeginWrite();
+    deps_.cluster->SetVersion(tx, r.val());
+    tx.End();
+  }
+}
+
+ApplyResult Applier::ApplyV3(const etcdserverpb::InternalRaftRequest& r) {
+  auto& kv = *deps_.kv;
+  if (r.has_put()) {
+    auto res = kv.Put(FromPb(r.put()));
+    if (!res.ok()) return ApplyResult{MvccToClientError(res.status()), nullptr};
+    auto resp = std::make_unique<etcdserverpb::PutResponse>();
+    ToPb(*res, resp.get());
+    resp->mutable_header()->set_revision(res->revision);
+    return Ok(std::move(resp));
+  }
+  if (r.has_delete_range()) {
+    auto res = kv.DeleteRange(FromPb(r.delete_range()));
+    if (!res.ok()) return ApplyResult{MvccToClientError(res.status()), nullptr};
+    auto resp = std::make_unique<etcdserverpb::DeleteRangeResponse>();
+    ToPb(*res, resp.get());
+    resp->mutable_header()->set_revision(res->revision);
+    return Ok(std::move(resp));
+  }
+  if (r.has_txn()) {
+    auto res = kv.Txn(FromPb(r.txn()));
+    if (!res.ok()) return ApplyResult{MvccToClientError(res.status()), nullptr};
+    auto resp = std::make_unique<etcdserverpb::TxnResponse>();
+    ToPb(*res, resp.get());
+    resp->mutable_header()->set_revision(res->revision);
+    return Ok(std::move(resp));
+  }
+  if (r.has_range()) {
+    auto res = kv.Range(FromPb(r.range()));
+    if (!res.ok()) return ApplyResult{MvccToClientError(res.status()), nullptr};
+    auto resp = std::make_unique<etcdserverpb::RangeResponse>();
+    ToPb(*res, resp.get());
+    resp->mutable_header()->set_revision(res->revision);
+    return Ok(std::move(resp));
+  }
+  if (r.has_compaction()) {
+    Status s = kv.Compact(r.compaction().revision());
+    if (!s.ok()) return ApplyResult{MvccToClientError(s), nullptr};
+    if (r.compaction().physical()) kv.WaitCompacted(r.compaction().revision());
+    auto resp = std::make_unique<etcdserverpb::CompactionResponse>();
+    resp->mutable_header()->set_revision(kv.Rev());
+    return Ok(std::move(resp));
+  }
+  return ApplyResult{Unimplemented("etcdserver: unknown method"), nullptr};
+}
+
+void Applier::ApplyConfChange(const raftpb::Entry& e) {
+  raftpb::ConfChange cc;
+  if (!cc.ParseFromString(e.data())) return;
+  if (e.index() <= consistent_.index) {
+    // Replayed: validated when first applied; raft's configuration needs it again.
+    if (raft_) raft_->ApplyConfChange(cc);
+    return;
+  }
+  if (Status v = deps_.cluster->ValidateConfChange(cc); !v.ok()) {
+    raftpb::ConfChange noop = cc;
+    noop.set_node_id(0);
+    if (raft_) raft_->ApplyConfChange(noop);
+    MarkApplied(e.index(), e.term());
+    deps_.waits->Trigger(cc.id(), ApplyResult{v, nullptr});
+    return;
+  }
+  if (raft_) raft_->ApplyConfChange(cc);
+  std::optional<ConfChangeContext> ctx;
+  backend::BatchTx tx = deps_.backend->BeginWrite();
+  switch (cc.type()) {
+    case raftpb::ConfChangeAddNode:
+    case raftpb::ConfChangeAddLearnerNode:
+      if (auto parsed = ConfChangeContextFromJson(cc.context()); parsed.ok()) {
+        ctx = *parsed;
+        if (ctx->is_promote) {
+          deps_.cluster->PromoteMember(tx, cc.node_id());
+        } else {
+          deps_.cluster->AddMember(tx, ctx->member);
+        }
+      }
+      break;
+    case raftpb::ConfChangeRemoveNode:
+      deps_.cluster->RemoveMember(tx, cc.node_id());
+      break;
+    case raftpb::ConfChangeUpdateNode:
+      if (auto m = membership::MemberFromJson(cc.context()); m.ok()) {
+        deps_.cluster->UpdatePeerUrls(tx, cc.node_id(), m->peer_urls);
+      }
+      break;
+    default:
+      break;
+  }
+  backend::WriteConsistentIndex(tx, {e.index(), e.term()});
+  tx.End();
+  if (deps_.on_conf_change) deps_.on_conf_change(cc, ctx ? &*ctx : nullptr);
+  deps_.waits->Trigger(cc.id(), ApplyResult{});
+  if (cc.type() == raftpb::ConfChangeRemoveNode && cc.node_id() == deps_.cluster->local_id() &&
+      deps_.on_removed) {
+    deps_.on_removed();
+  }
+}
+
+}  // namespace etcdpp::server

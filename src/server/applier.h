@@ -1,0 +1,88 @@
+// Applier: the apply thread (DESIGN.md §4). It takes committed entries from the raft
+// thread in order and applies each to the state machines — v3 requests to the KV store,
+// conf changes to the membership (and to raft), the v2 requests etcd uses to publish
+// member attributes and the cluster version — writing consistent_index with the effects
+// so that replay after a crash skips exactly what was applied. Each result completes the
+// proposal's waiter.
+//
+// Threads: Apply() is called by the raft thread (blocks while the queue is full, which
+// pushes back on raft); WaitApplied() from any thread; everything else runs on the apply
+// thread it owns.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "backend/backend.h"
+#include "base/log.h"
+#include "etcdserverpb/etcdserver.pb.h"
+#include "etcdserverpb/raft_internal.pb.h"
+#include "mvcc/kv_store.h"
+#include "server/cluster.h"
+#include "server/raft_node.h"
+#include "server/wait.h"
+
+namespace etcdpp::server {
+
+struct ApplierDeps {
+  backend::Backend* backend = nullptr;
+  mvcc::KvStore* kv = nullptr;
+  Cluster* cluster = nullptr;
+  WaitRegistry* waits = nullptr;
+  Logger* logger = nullptr;
+  // Called on the apply thread when a conf change removed this member.
+  std::function<void()> on_removed;
+  // Called on the apply thread after each membership change (the transport learns peers).
+  std::function<void(const raftpb::ConfChange&, const ConfChangeContext*)> on_conf_change;
+};
+
+class Applier final : public ApplySink {
+ public:
+  Applier(ApplierDeps deps, backend::ConsistentIndex start);
+  ~Applier() override;  // Stop()s
+
+  void SetRaftNode(RaftNode* node) { raft_ = node; }
+  void Start();
+  void Stop();
+
+  void Apply(ApplyTask task) override;
+  // Runs `fn` on the apply thread once everything up to `index` is applied (at once, on
+  // the calling thread, if it already is).
+  void WaitApplied(uint64_t index, std::function<void()> fn);
+
+  uint64_t applied_index() const { return applied_index_.load(std::memory_order_acquire); }
+  uint64_t applied_term() const { return applied_term_.load(std::memory_order_acquire); }
+
+ private:
+  void Run();
+  void ApplyTaskNow(ApplyTask& task);
+  void ApplyNormal(const raftpb::Entry& e, uint64_t term);
+  void ApplyConfChange(const raftpb::Entry& e);
+  void ApplyV2(const etcdserverpb::Request& r);
+  ApplyResult ApplyV3(const etcdserverpb::InternalRaftRequest& r);
+  // Writes the consistent index for an entry that changed nothing in mvcc.
+  void MarkApplied(uint64_t index, uint64_t term);
+  void RunReadyWaiters();
+
+  ApplierDeps deps_;
+  RaftNode* raft_ = nullptr;
+  backend::ConsistentIndex consistent_;  // apply thread: the backend's, at open
+
+  std::mutex mu_;  // guards queue_, stop_ and waiters_
+  std::condition_variable cv_;
+  std::deque<ApplyTask> queue_;
+  bool stop_ = false;
+  std::multimap<uint64_t, std::function<void()>> waiters_;
+
+  std::atomic<uint64_t> applied_index_{0};
+  std::atomic<uint64_t> applied_term_{0};
+  std::thread thread_;
+};
+
+}  // namespace etcdpp::server

@@ -1,0 +1,274 @@
+#include "server/etcd_server.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <future>
+
+#include <nlohmann/json.hpp>
+
+#include "backend/meta.h"
+#include "etcdserverpb/etcdserver.pb.h"
+#include "server/errors.h"
+#include "server/server_impl.h"
+#include "wal/wal_dir.h"
+
+namespace etcdpp::server {
+namespace {
+
+Status MakeDirs(const std::string& path) {
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  if (ec) return IoError("cannot create " + path + ": " + ec.message());
+  ::chmod(path.c_str(), 0700);
+  return Status();
+}
+
+uint64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+}  // namespace
+
+Status EtcdServer::Impl::OpenStorage() {
+  const std::string member_dir = config.data_dir + "/member";
+  ETCDPP_RETURN_IF_ERROR(MakeDirs(member_dir + "/snap"));
+  if (config.wal_dir.empty()) config.wal_dir = member_dir + "/wal";
+  backend::BackendOptions bo;
+  bo.path = member_dir + "/snap/db";
+  bo.batch_interval_ms = config.backend_batch_interval_ms;
+  bo.batch_ops_max = config.backend_batch_limit;
+  ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
+  ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), nullptr));
+  return Status();
+}
+
+Status EtcdServer::Impl::BootstrapNew() {
+  if (!config.new_cluster) {
+    return Unimplemented("joining an existing cluster (--initial-cluster-state existing) is not supported yet");
+  }
+  cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
+  etcdserverpb::Metadata md;
+  md.set_nodeid(config.member_id);
+  md.set_clusterid(config.cluster_id);
+  wal::WalOptions wo;
+  wo.no_fsync = config.unsafe_no_fsync;
+  ETCDPP_RETURN_IF_ERROR(MakeDirs(std::filesystem::path(config.wal_dir).parent_path().string()));
+  ETCDPP_ASSIGN_OR_RETURN(wal, wal::Wal::Create(&fs, config.wal_dir, md.SerializeAsString(), wo));
+  return Status();
+}
+
+Status EtcdServer::Impl::RestartFromWal() {
+  wal::WalOptions wo;
+  wo.no_fsync = config.unsafe_no_fsync;
+  walpb::Snapshot at;
+  at.set_index(0);
+  at.set_term(0);
+  ETCDPP_ASSIGN_OR_RETURN(wal, wal::Wal::Open(&fs, config.wal_dir, at, wo));
+  ETCDPP_ASSIGN_OR_RETURN(wal::Wal::Contents contents, wal->ReadAll());
+  etcdserverpb::Metadata md;
+  if (!md.ParseFromString(contents.metadata)) return Corruption("wal: unreadable metadata");
+  config.member_id = md.nodeid();
+  config.cluster_id = md.clusterid();
+  cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
+  ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  storage.SetHardState(contents.state);
+  ETCDPP_RETURN_IF_ERROR(storage.Append(std::move(contents.entries)));
+  if (log()) {
+    log()->Info("etcdserver", "restarting member " + membership::IdToString(config.member_id) +
+                                  " in cluster " + membership::IdToString(config.cluster_id) +
+                                  " at commit index " + std::to_string(contents.state.commit()));
+  }
+  return Status();
+}
+
+Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transport* transport) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = std::move(config);
+  impl->transport = transport;
+  Impl& s = *impl;
+  ETCDPP_RETURN_IF_ERROR(s.OpenStorage());
+  const bool have_wal = wal::Exist(s.fs, s.config.wal_dir);
+  ETCDPP_RETURN_IF_ERROR(have_wal ? s.RestartFromWal() : s.BootstrapNew());
+
+  ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
+  ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
+  read_tx.End();
+
+  s.rng = std::make_unique<raft::SplitMixRng>(s.config.member_id ^ NowMs());
+  raft::Config rc;
+  rc.id = s.config.member_id;
+  rc.election_tick = s.config.election_ticks;
+  rc.heartbeat_tick = 1;
+  rc.storage = &s.storage;
+  rc.max_size_per_msg = 1024 * 1024;
+  rc.max_inflight_msgs = 4096 / 8;
+  rc.max_uncommitted_entries_size = uint64_t{1} << 30;
+  rc.check_quorum = true;
+  rc.pre_vote = s.config.pre_vote;
+  rc.rng = s.rng.get();
+  ETCDPP_ASSIGN_OR_RETURN(auto node, raft::RawNode::Create(rc));
+  if (!have_wal) {
+    std::vector<raft::Peer> peers;
+    for (const auto& m : s.config.initial_members) peers.push_back({m.id, membership::MemberToJson(m)});
+    ETCDPP_RETURN_IF_ERROR(node->Bootstrap(peers));
+    if (s.log()) {
+      s.log()->Info("etcdserver", "starting member " + membership::IdToString(s.config.member_id) +
+                                      " in cluster " + membership::IdToString(s.config.cluster_id));
+    }
+  }
+  s.ids = std::make_unique<IdGenerator>(s.config.member_id, NowMs());
+  ApplierDeps deps{s.backend.get(), s.kv.get(), s.cluster.get(), &s.waits, s.log(), nullptr, nullptr};
+  deps.on_conf_change = [transport, id = s.config.member_id](const raftpb::ConfChange& cc,
+                                                               const ConfChangeContext* ctx) {
+    if (!transport || cc.node_id() == id) return;
+    if (cc.type() == raftpb::ConfChangeRemoveNode) {
+      transport->RemovePeer(cc.node_id());
+    } else if (ctx && !ctx->is_promote) {
+      transport->AddPeer(cc.node_id(), ctx->member.peer_urls);
+    }
+  };
+  s.applier = std::make_unique<Applier>(std::move(deps), ci);
+  RaftNodeOptions ro;
+  ro.id = s.config.member_id;
+  ro.tick = s.config.tick;
+  ro.request_timeout = s.request_timeout();
+  s.raft = std::make_unique<RaftNode>(ro, std::move(node), &s.storage, s.wal.get(),
+                                      transport, s.applier.get(), s.log(), [](etcdpp::Status) {});
+  s.applier->SetRaftNode(s.raft.get());
+  return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
+}
+
+EtcdServer::EtcdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+EtcdServer::~EtcdServer() { Stop(); }
+
+Status EtcdServer::Start() {
+  Impl& s = *impl_;
+  for (const auto& m : s.cluster->Members()) {
+    if (m.id != s.config.member_id && s.transport) s.transport->AddPeer(m.id, m.peer_urls);
+  }
+  s.applier->Start();
+  s.raft->Start();
+  s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
+  s.publisher = std::thread([&s] { s.Publish(); });
+  return etcdpp::Status();
+}
+
+void EtcdServer::Stop() {
+  Impl& s = *impl_;
+  if (s.stopped.exchange(true)) return;
+  {
+    std::lock_guard lock(s.timeout_mu);
+    s.timeout_stop = true;
+  }
+  s.timeout_cv.notify_all();
+  if (s.timeout_thread.joinable()) s.timeout_thread.join();
+  s.waits.FailAll(errors::kStopped.status());  // also releases the publisher
+  if (s.publisher.joinable()) s.publisher.join();
+  s.raft->Stop();
+  s.applier->Stop();
+  s.waits.FailAll(errors::kStopped.status());
+  if (s.wal) s.wal->Close().IgnoreError();
+  s.kv.reset();
+  if (s.backend) s.backend->ForceCommit().IgnoreError();
+  s.backend.reset();
+}
+
+void EtcdServer::Impl::RunTimeouts() {
+  std::unique_lock lock(timeout_mu);
+  while (!timeout_stop) {
+    timeout_cv.wait_for(lock, std::chrono::milliseconds(100));
+    auto now = std::chrono::steady_clock::now();
+    std::vector<uint64_t> expired;
+    while (!deadlines.empty() && deadlines.begin()->first <= now) {
+      expired.push_back(deadlines.begin()->second);
+      deadlines.erase(deadlines.begin());
+    }
+    lock.unlock();
+    for (uint64_t id : expired) waits.Trigger(id, ApplyResult{errors::kTimeout.status(), nullptr});
+    lock.lock();
+  }
+}
+
+void EtcdServer::Impl::ProposeBytes(uint64_t id, std::string data, ApplyCallback done) {
+  if (stopped.load()) {
+    done(ApplyResult{errors::kStopped.status(), nullptr});
+    return;
+  }
+  if (data.size() > config.max_request_bytes) {
+    done(ApplyResult{errors::kRequestTooLarge.status(), nullptr});
+    return;
+  }
+  // etcd refuses new work while apply lags far behind commit.
+  if (raft->committed_index() > applier->applied_index() + 5000) {
+    done(ApplyResult{errors::kTooManyRequests.status(), nullptr});
+    return;
+  }
+  waits.Register(id, std::move(done));
+  {
+    std::lock_guard lock(timeout_mu);
+    deadlines.emplace(std::chrono::steady_clock::now() + request_timeout(), id);
+  }
+  raft->Propose(std::move(data), [this, id](etcdpp::Status s) {
+    // etcd passes "raft proposal dropped" through unmapped (gRPC code Unknown).
+    waits.Trigger(id, ApplyResult{Internal(s.message()), nullptr});
+  });
+}
+
+void EtcdServer::Impl::ProposeV3(etcdserverpb::InternalRaftRequest r, ApplyCallback done) {
+  uint64_t id = ids->Next();
+  r.mutable_header()->set_id(id);
+  ProposeBytes(id, r.SerializeAsString(), std::move(done));
+}
+
+void EtcdServer::Impl::Publish() {
+  // etcd publishes name and client URLs through raft until it succeeds once.
+  etcdserverpb::Request req;
+  req.set_method("PUT");
+  req.set_path("/0/members/" + membership::IdToString(config.member_id) + "/attributes");
+  nlohmann::json attrs;
+  attrs["name"] = config.name;
+  attrs["clientURLs"] = config.advertise_client_urls;
+  req.set_val(attrs.dump());
+  for (int attempt = 0; attempt < 100000; ++attempt) {
+    {
+      std::unique_lock lock(timeout_mu);
+      if (timeout_stop) return;
+      if (attempt > 0) timeout_cv.wait_for(lock, std::chrono::milliseconds(500));
+      if (timeout_stop) return;
+    }
+    if (raft->leader() == 0) continue;
+    uint64_t id = ids->Next();
+    req.set_id(id);
+    auto promise = std::make_shared<std::promise<etcdpp::Status>>();
+    auto future = promise->get_future();
+    ProposeBytes(id, req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
+    if (future.get().ok()) {
+      if (log()) {
+        log()->Info("etcdserver", "published {Name:" + config.name + " ClientURLs:[" +
+                                      [&] {
+                                        std::string s;
+                                        for (const auto& u : config.advertise_client_urls) s += (s.empty() ? "" : " ") + u;
+                                        return s;
+                                      }() + "]} to cluster " + membership::IdToString(config.cluster_id));
+      }
+      return;
+    }
+  }
+}
+
+uint64_t EtcdServer::member_id() const { return impl_->config.member_id; }
+uint64_t EtcdServer::cluster_id() const { return impl_->cluster->id(); }
+uint64_t EtcdServer::leader() const { return impl_->raft->leader(); }
+std::string EtcdServer::cluster_version() const { return impl_->cluster->version(); }
+
+void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* header) const {
+  header->set_cluster_id(cluster_id());
+  header->set_member_id(member_id());
+  header->set_raft_term(impl_->raft->term());
+  if (header->revision() == 0) header->set_revision(impl_->kv->Rev());
+}
+
+}  // namespace etcdpp::server

@@ -1,0 +1,98 @@
+// EtcdServer: one etcd member's state machines behind raft — the v3 KV store, leases,
+// alarms and membership — and the requests the v3 API makes of them. It opens (or
+// bootstraps) the data dir, runs the raft thread (RaftNode) and the apply thread
+// (Applier), and answers requests asynchronously.
+//
+// Threads: request methods are called on I/O threads and never block; `done` runs once,
+// on whichever thread finishes the request (apply, raft, or the calling thread for
+// serializable reads), and must post its response rather than do heavy work.
+// Open/Start/Stop belong to the owning thread (embed::Member).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/status.h"
+#include "etcdserverpb/rpc.pb.h"
+#include "membership/member.h"
+#include "server/transport.h"
+
+namespace etcdpp::server {
+
+struct ServerConfig {
+  std::string name = "default";
+  std::string data_dir = "default.etcd";
+  std::string wal_dir;  // empty: <data_dir>/member/wal
+  uint64_t member_id = 0;
+  uint64_t cluster_id = 0;
+  // New cluster: every initial member (this one included). Ignored once data exists.
+  std::vector<membership::Member> initial_members;
+  bool new_cluster = true;
+  std::vector<std::string> advertise_client_urls;
+
+  std::chrono::milliseconds tick{100};  // --heartbeat-interval
+  int election_ticks = 10;              // --election-timeout / --heartbeat-interval
+  bool pre_vote = false;
+  bool initial_election_tick_advance = true;
+  uint64_t snapshot_count = 100000;
+  uint64_t max_request_bytes = 1572864;
+  uint64_t max_txn_ops = 128;
+  int64_t quota_backend_bytes = 0;  // 0: 2 GiB
+  int backend_batch_interval_ms = 100;
+  size_t backend_batch_limit = 10000;
+  bool unsafe_no_fsync = false;
+  Logger* logger = nullptr;
+};
+
+class EtcdServer {
+ public:
+  template <typename T>
+  using Done = std::function<void(Result<T>)>;
+
+  // Opens the data dir (creating and bootstrapping it for a new member), replays the WAL
+  // after the backend's consistent index, and gets ready to Start.
+  static Result<std::unique_ptr<EtcdServer>> Open(ServerConfig config, Transport* transport);
+  ~EtcdServer();
+
+  // Starts the raft and apply threads, then publishes this member's name and client URLs.
+  etcdpp::Status Start();
+  // Stops accepting requests, fails those in flight, joins the threads, closes the files.
+  void Stop();
+
+  // KV.
+  void Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeResponse> done);
+  void Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done);
+  void DeleteRange(etcdserverpb::DeleteRangeRequest r, Done<etcdserverpb::DeleteRangeResponse> done);
+  void Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse> done);
+  void Compact(etcdserverpb::CompactionRequest r, Done<etcdserverpb::CompactionResponse> done);
+  // Cluster and maintenance.
+  void MemberList(Done<etcdserverpb::MemberListResponse> done);
+  void GetStatus(Done<etcdserverpb::StatusResponse> done);
+  void HashKV(etcdserverpb::HashKVRequest r, Done<etcdserverpb::HashKVResponse> done);
+  void Hash(Done<etcdserverpb::HashResponse> done);
+  void Defragment(Done<etcdserverpb::DefragmentResponse> done);
+  void Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done);
+  // Linearizable health: a quorum read through raft, as etcd's /health does.
+  void CheckHealth(std::function<void(bool healthy)> done);
+
+  uint64_t member_id() const;
+  uint64_t cluster_id() const;
+  uint64_t leader() const;
+  std::string cluster_version() const;
+  // Header fields every response carries (revision = the store's current revision).
+  void FillHeader(etcdserverpb::ResponseHeader* header) const;
+
+  struct Impl;
+
+ private:
+  explicit EtcdServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace etcdpp::server

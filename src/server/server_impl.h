@@ -1,0 +1,70 @@
+// EtcdServer::Impl (internal to the server module): the parts of a member and the order
+// they are built in. See etcd_server.h for the threads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "backend/backend.h"
+#include "base/file_system.h"
+#include "mvcc/kv_store.h"
+#include "raft/raw_node.h"
+#include "raft/storage.h"
+#include "server/applier.h"
+#include "server/cluster.h"
+#include "server/etcd_server.h"
+#include "server/id_generator.h"
+#include "server/raft_node.h"
+#include "server/wait.h"
+#include "wal/wal.h"
+
+namespace etcdpp::server {
+
+struct EtcdServer::Impl {
+  ServerConfig config;
+  Transport* transport = nullptr;
+  base::PosixFileSystem fs;
+  std::unique_ptr<backend::Backend> backend;
+  std::unique_ptr<mvcc::KvStore> kv;
+  std::unique_ptr<Cluster> cluster;
+  std::unique_ptr<wal::Wal> wal;
+  raft::MemoryStorage storage;
+  std::unique_ptr<raft::SplitMixRng> rng;
+  std::unique_ptr<IdGenerator> ids;
+  WaitRegistry waits;
+  std::unique_ptr<Applier> applier;
+  std::unique_ptr<RaftNode> raft;
+  std::atomic<bool> stopped{false};
+
+  // Proposals waiting for their result, by deadline, so that a lost one times out.
+  std::mutex timeout_mu;  // guards deadlines and timeout_stop
+  std::condition_variable timeout_cv;
+  std::multimap<std::chrono::steady_clock::time_point, uint64_t> deadlines;
+  bool timeout_stop = false;
+  std::thread timeout_thread;
+  std::thread publisher;
+
+  Logger* log() const { return config.logger; }
+  std::chrono::milliseconds request_timeout() const {
+    // etcd: 5 s plus twice the election timeout.
+    return std::chrono::milliseconds(5000) + 2 * config.tick * config.election_ticks;
+  }
+
+  Status OpenStorage();
+  Status BootstrapNew();
+  Status RestartFromWal();
+  void RunTimeouts();
+  void Publish();
+  // Proposes an InternalRaftRequest and runs `done` with the applied result.
+  void ProposeV3(etcdserverpb::InternalRaftRequest r, ApplyCallback done);
+  // Proposes raw bytes registered under request id `id`.
+  void ProposeBytes(uint64_t id, std::string data, ApplyCallback done);
+  // Runs `read` once the state reflects every write acknowledged before now.
+  void LinearizableRead(std::function<void(etcdpp::Status)> read);
+};
+
+}  // namespace etcdpp::server

@@ -1,0 +1,34 @@
+// Transport: how the raft thread reaches the other members. The server defines what it
+// needs; the peer module implements it over etcd's rafthttp, and tests in memory.
+//
+// Send() is called on the raft thread and must never block it: a slow or dead peer's
+// messages are dropped (raft retries) and reported through RaftNode::ReportUnreachable.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "raftpb/raft.pb.h"
+
+namespace etcdpp::server {
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void Send(std::vector<raftpb::Message> messages) = 0;
+  virtual void AddPeer(uint64_t id, const std::vector<std::string>& peer_urls) = 0;
+  virtual void UpdatePeer(uint64_t id, const std::vector<std::string>& peer_urls) = 0;
+  virtual void RemovePeer(uint64_t id) = 0;
+};
+
+// A transport for a cluster of one: there is never anyone to send to.
+class NoPeersTransport final : public Transport {
+ public:
+  void Send(std::vector<raftpb::Message>) override {}
+  void AddPeer(uint64_t, const std::vector<std::string>&) override {}
+  void UpdatePeer(uint64_t, const std::vector<std::string>&) override {}
+  void RemovePeer(uint64_t) override {}
+};
+
+}  // namespace etcdpp::server

@@ -1,0 +1,211 @@
+// The request side of EtcdServer: reads served locally or after a read-index barrier,
+// writes proposed through raft and answered by the applier.
+#include "backend/meta.h"
+#include "server/errors.h"
+#include "server/etcd_server.h"
+#include "server/kv_convert.h"
+#include "server/server_impl.h"
+
+namespace etcdpp::server {
+namespace {
+
+// Whether a txn only reads (then it is served like a Range, without raft).
+bool IsReadOnly(const etcdserverpb::TxnRequest& t) {
+  for (const auto* ops : {&t.success(), &t.failure()}) {
+    for (const auto& op : *ops) {
+      if (op.has_request_put() || op.has_request_delete_range()) return false;
+      if (op.has_request_txn() && !IsReadOnly(op.request_txn())) return false;
+    }
+  }
+  return true;
+}
+
+// Turns an applied result into the typed response, header filled.
+template <typename Resp>
+ApplyCallback Typed(const EtcdServer* server, EtcdServer::Done<Resp> done) {
+  return [server, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) {
+      done(r.status);
+      return;
+    }
+    Resp resp;
+    if (r.response) resp = static_cast<const Resp&>(*r.response);
+    server->FillHeader(resp.mutable_header());
+    done(std::move(resp));
+  };
+}
+
+}  // namespace
+
+void EtcdServer::Impl::LinearizableRead(std::function<void(etcdpp::Status)> read) {
+  if (stopped.load()) {
+    read(errors::kStopped.status());
+    return;
+  }
+  Applier* ap = applier.get();
+  raft->ReadIndex([ap, read = std::move(read)](Result<uint64_t> index) {
+    if (!index.ok()) {
+      read(index.status());
+      return;
+    }
+    ap->WaitApplied(*index, [read] { read(etcdpp::Status()); });
+  });
+}
+
+void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeResponse> done) {
+  auto run = [this, r, done]() {
+    auto res = impl_->kv->Range(FromPb(r));
+    if (!res.ok()) {
+      done(MvccToClientError(res.status()));
+      return;
+    }
+    etcdserverpb::RangeResponse resp;
+    ToPb(*res, &resp);
+    resp.mutable_header()->set_revision(res->revision);
+    FillHeader(resp.mutable_header());
+    done(std::move(resp));
+  };
+  if (r.serializable()) {
+    run();
+    return;
+  }
+  impl_->LinearizableRead([run, done](etcdpp::Status s) {
+    if (!s.ok()) {
+      done(s);
+      return;
+    }
+    run();
+  });
+}
+
+void EtcdServer::Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done) {
+  etcdserverpb::InternalRaftRequest req;
+  *req.mutable_put() = std::move(r);
+  impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
+}
+
+void EtcdServer::DeleteRange(etcdserverpb::DeleteRangeRequest r, Done<etcdserverpb::DeleteRangeResponse> done) {
+  etcdserverpb::InternalRaftRequest req;
+  *req.mutable_delete_range() = std::move(r);
+  impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
+}
+
+void EtcdServer::Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse> done) {
+  if (IsReadOnly(r)) {
+    auto run = [this, r, done]() {
+      auto res = impl_->kv->Txn(FromPb(r));
+      if (!res.ok()) {
+        done(MvccToClientError(res.status()));
+        return;
+      }
+      etcdserverpb::TxnResponse resp;
+      ToPb(*res, &resp);
+      resp.mutable_header()->set_revision(res->revision);
+      FillHeader(resp.mutable_header());
+      done(std::move(resp));
+    };
+    impl_->LinearizableRead([run, done](etcdpp::Status s) {
+      if (!s.ok()) {
+        done(s);
+        return;
+      }
+      run();
+    });
+    return;
+  }
+  etcdserverpb::InternalRaftRequest req;
+  *req.mutable_txn() = std::move(r);
+  impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
+}
+
+void EtcdServer::Compact(etcdserverpb::CompactionRequest r, Done<etcdserverpb::CompactionResponse> done) {
+  etcdserverpb::InternalRaftRequest req;
+  *req.mutable_compaction() = std::move(r);
+  impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
+}
+
+void EtcdServer::MemberList(Done<etcdserverpb::MemberListResponse> done) {
+  etcdserverpb::MemberListResponse resp;
+  for (const auto& m : impl_->cluster->Members()) {
+    auto* out = resp.add_members();
+    out->set_id(m.id);
+    out->set_name(m.name);
+    for (const auto& u : m.peer_urls) out->add_peerurls(u);
+    for (const auto& u : m.client_urls) out->add_clienturls(u);
+    out->set_islearner(m.is_learner);
+  }
+  auto* h = resp.mutable_header();
+  h->set_cluster_id(cluster_id());
+  h->set_member_id(member_id());
+  h->set_raft_term(impl_->raft->term());
+  done(std::move(resp));
+}
+
+void EtcdServer::GetStatus(Done<etcdserverpb::StatusResponse> done) {
+  etcdserverpb::StatusResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.set_version("3.4.23");
+  if (auto size = impl_->backend->SizeBytes(); size.ok()) resp.set_dbsize(static_cast<int64_t>(*size));
+  if (auto used = impl_->backend->SizeInUseBytes(); used.ok()) resp.set_dbsizeinuse(static_cast<int64_t>(*used));
+  resp.set_leader(leader());
+  resp.set_raftindex(impl_->raft->committed_index());
+  resp.set_raftterm(impl_->raft->term());
+  resp.set_raftappliedindex(impl_->applier->applied_index());
+  if (leader() == 0) resp.add_errors(std::string(errors::kNoLeader.message));
+  done(std::move(resp));
+}
+
+void EtcdServer::HashKV(etcdserverpb::HashKVRequest r, Done<etcdserverpb::HashKVResponse> done) {
+  auto res = impl_->kv->HashKV(r.revision());
+  if (!res.ok()) {
+    done(MvccToClientError(res.status()));
+    return;
+  }
+  etcdserverpb::HashKVResponse resp;
+  resp.set_hash(res->hash);
+  resp.set_compact_revision(res->compact_revision);
+  resp.mutable_header()->set_revision(res->revision);
+  FillHeader(resp.mutable_header());
+  done(std::move(resp));
+}
+
+void EtcdServer::Hash(Done<etcdserverpb::HashResponse> done) {
+  auto h = impl_->backend->Hash();
+  if (!h.ok()) {
+    done(h.status());
+    return;
+  }
+  etcdserverpb::HashResponse resp;
+  resp.set_hash(*h);
+  FillHeader(resp.mutable_header());
+  done(std::move(resp));
+}
+
+void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
+  // Runs between applied batches on the apply thread, so no write is in flight.
+  impl_->applier->WaitApplied(0, [this, done] {
+    etcdpp::Status s = impl_->backend->Defrag();
+    if (!s.ok()) {
+      done(s);
+      return;
+    }
+    etcdserverpb::DefragmentResponse resp;
+    FillHeader(resp.mutable_header());
+    done(std::move(resp));
+  });
+}
+
+void EtcdServer::Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done) {
+  // No alarm is raised yet (the space quota comes next); etcd's AlarmResponse has no header.
+  done(etcdserverpb::AlarmResponse());
+}
+
+void EtcdServer::CheckHealth(std::function<void(bool healthy)> done) {
+  if (leader() == 0) {
+    done(false);
+    return;
+  }
+  impl_->LinearizableRead([done](etcdpp::Status s) { done(s.ok()); });
+}
+
+}  // namespace etcdpp::server
