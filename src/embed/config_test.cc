@@ -164,6 +164,14 @@ TEST(ConfigYaml, NumbersFollowEncodingJsonRules) {
             std::string::npos);
 }
 
+TEST(ConfigYaml, KeysMatchWithoutRegardToCase) {
+  ConfigFileError error;
+  Result<Config> c = ConfigFromYaml("Name: upper\nPEER-TRANSPORT-SECURITY:\n  Cert-File: /p.pem\n", &error);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->name, "upper");
+  EXPECT_EQ(c->peer_tls.cert_file, "/p.pem");
+}
+
 TEST(ConfigYaml, MalformedUrlIsPrintedAsIs) {
   ConfigFileError error;
   Result<Config> c = ConfigFromYaml("listen-peer-urls: http://foo\n", &error);

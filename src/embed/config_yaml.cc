@@ -224,6 +224,13 @@ std::vector<std::pair<std::string, Setter>> Fields(Config& c, RawKeys& raw) {
   };
 }
 
+// encoding/json matches keys to field names without regard to case.
+bool SameKey(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 Status ReadSecurity(const YAML::Node& node, const std::string& field, RawKeys::Security& out) {
   Kind k = KindOf(node);
   if (k == Kind::kNull) return Status::Ok();
@@ -235,8 +242,10 @@ Status ReadSecurity(const YAML::Node& node, const std::string& field, RawKeys::S
       {"client-cert-auth", BoolField(&out.client_cert_auth)},
       {"auto-tls", BoolField(&out.auto_tls)},
   };
-  for (const auto& [key, set] : keys) {
-    if (const YAML::Node v = node[key]) ETCDPP_RETURN_IF_ERROR(set(v, field + "." + key));
+  for (const auto& entry : node) {
+    for (const auto& [key, set] : keys) {
+      if (SameKey(entry.first.Scalar(), key)) ETCDPP_RETURN_IF_ERROR(set(entry.second, field + "." + key));
+    }
   }
   return Status::Ok();
 }
@@ -252,16 +261,16 @@ Status Decode(const YAML::Node& root, Config& c, RawKeys& raw) {
   auto fields = Fields(c, raw);
   for (const auto& entry : root) {
     const std::string key = entry.first.Scalar();
-    if (key == "client-transport-security") {
-      ETCDPP_RETURN_IF_ERROR(ReadSecurity(entry.second, key, raw.client));
+    if (SameKey(key, "client-transport-security")) {
+      ETCDPP_RETURN_IF_ERROR(ReadSecurity(entry.second, "client-transport-security", raw.client));
       continue;
     }
-    if (key == "peer-transport-security") {
-      ETCDPP_RETURN_IF_ERROR(ReadSecurity(entry.second, key, raw.peer));
+    if (SameKey(key, "peer-transport-security")) {
+      ETCDPP_RETURN_IF_ERROR(ReadSecurity(entry.second, "peer-transport-security", raw.peer));
       continue;
     }
     for (const auto& [name, set] : fields) {
-      if (name == key) ETCDPP_RETURN_IF_ERROR(set(entry.second, key));
+      if (SameKey(key, name)) ETCDPP_RETURN_IF_ERROR(set(entry.second, name));
     }
   }
   return Status::Ok();
