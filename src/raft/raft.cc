@@ -336,7 +336,7 @@ bool Raft::AppendEntries(Entries ents) {
          (unsigned long long)id_);
     return false;
   }
-  li = log_.Append(ents);
+  li = log_.Append(std::move(ents));
   prs_.Get(id_)->MaybeUpdate(li);
   // A single voter commits on its own append.
   MaybeCommit();

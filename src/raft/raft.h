@@ -122,7 +122,7 @@ class Raft {
   void LeaderTransfer(const raftpb::Message& m, Progress* pr);
   void RespondToReadIndex(const raftpb::Message& req, uint64_t index);
   void ReleasePendingReadIndexMessages();
-  void HandleAppendEntries(const raftpb::Message& m);
+  void HandleAppendEntries(raftpb::Message& m);  // consumes m.entries
   void HandleHeartbeat(const raftpb::Message& m);
   void HandleSnapshot(const raftpb::Message& m);
 

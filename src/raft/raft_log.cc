@@ -69,24 +69,24 @@ bool RaftLog::IsUpToDate(uint64_t last_index, uint64_t term) const {
 }
 
 std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
-                                             uint64_t committed, const Entries& ents) {
+                                             uint64_t committed, Entries&& ents) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t last_new = index + ents.size();
   uint64_t ci = FindConflict(ents);
   if (ci != 0) {
     ETCDPP_CHECK(ci > committed_, "entry conflicts with a committed entry");
     uint64_t offset = index + 1;
-    Entries tail(ents.begin() + (ci - offset), ents.end());
-    Append(tail);
+    ents.erase(ents.begin(), ents.begin() + (ci - offset));
+    Append(std::move(ents));
   }
   CommitTo(std::min(committed, last_new));
   return last_new;
 }
 
-uint64_t RaftLog::Append(const Entries& ents) {
+uint64_t RaftLog::Append(Entries&& ents) {
   if (ents.empty()) return LastIndex();
   ETCDPP_CHECK(ents[0].index() - 1 >= committed_, "appending below the commit index");
-  unstable_.TruncateAndAppend(ents);
+  unstable_.TruncateAndAppend(std::move(ents));
   return LastIndex();
 }
 

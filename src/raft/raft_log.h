@@ -33,8 +33,9 @@ class RaftLog {
   // Follower append: entries after (index, log_term) if that matches our log. Returns
   // the index of the last new entry, or nullopt on mismatch.
   std::optional<uint64_t> MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
-                                      const Entries& ents);
-  uint64_t Append(const Entries& ents);
+                                      Entries&& ents);
+  uint64_t Append(Entries&& ents);
+  uint64_t Append(const Entries& ents) { return Append(Entries(ents)); }
   // First index among ents whose term differs from ours, or 0 if all match.
   uint64_t FindConflict(const Entries& ents) const;
   // Largest index <= index whose term is <= term: where a leader should probe next.

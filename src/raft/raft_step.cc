@@ -240,15 +240,18 @@ Status Raft::StepFollower(raftpb::Message& m) {
   }
 }
 
-void Raft::HandleAppendEntries(const raftpb::Message& m) {
+void Raft::HandleAppendEntries(raftpb::Message& m) {
   raftpb::Message r = Reply(m.from(), raftpb::MsgAppResp);
   if (m.index() < log_.committed()) {
     r.set_index(log_.committed());
     Send(std::move(r));
     return;
   }
-  Entries ents(m.entries().begin(), m.entries().end());
-  if (auto last = log_.MaybeAppend(m.index(), m.logterm(), m.commit(), ents)) {
+  // The message is ours to consume: move its entries instead of copying them.
+  Entries ents;
+  ents.reserve(m.entries_size());
+  for (auto& e : *m.mutable_entries()) ents.push_back(std::move(e));
+  if (auto last = log_.MaybeAppend(m.index(), m.logterm(), m.commit(), std::move(ents))) {
     r.set_index(*last);
     Send(std::move(r));
     return;

@@ -47,19 +47,18 @@ void Unstable::Restore(const raftpb::Snapshot& s) {
   snapshot_ = s;
 }
 
-void Unstable::TruncateAndAppend(const Entries& ents) {
+void Unstable::TruncateAndAppend(Entries&& ents) {
   if (ents.empty()) return;
   uint64_t after = ents[0].index();
-  if (after == offset_ + entries_.size()) {
-    entries_.insert(entries_.end(), ents.begin(), ents.end());
-  } else if (after <= offset_) {
+  if (after <= offset_) {
     // Replaces everything unstable; the log is rewritten from `after`.
     offset_ = after;
-    entries_ = ents;
-  } else {
-    entries_.resize(after - offset_);
-    entries_.insert(entries_.end(), ents.begin(), ents.end());
+    entries_ = std::move(ents);
+    return;
   }
+  if (after != offset_ + entries_.size()) entries_.resize(after - offset_);
+  entries_.reserve(entries_.size() + ents.size());
+  for (auto& e : ents) entries_.push_back(std::move(e));
 }
 
 Entries Unstable::Slice(uint64_t lo, uint64_t hi) const {

@@ -25,7 +25,7 @@ class Unstable {
   void StableTo(uint64_t i, uint64_t t);
   void StableSnapTo(uint64_t i);
   void Restore(const raftpb::Snapshot& s);
-  void TruncateAndAppend(const Entries& ents);
+  void TruncateAndAppend(Entries&& ents);
   // Copies of entries in [lo, hi); the range must lie within the unstable entries.
   Entries Slice(uint64_t lo, uint64_t hi) const;
 
