@@ -103,6 +103,10 @@ void Backend::CommitterLoop() {
       std::shared_ptr<LmdbEnv> env = env_;
       state.unlock();
       Status st = env->Commit(*batch);
+      for (int grows = 0; grows < 8 && st.code() == StatusCode::kResourceExhausted; ++grows) {
+        st = GrowMap(*env);  // the map is full: grow it and retry the same batch
+        if (st.ok()) st = env->Commit(*batch);
+      }
       // A failed commit loses applied writes: a durability failure, fatal by design.
       ETCDPP_CHECK(st.ok(), "backend commit failed: " + st.ToString());
       state.lock();
@@ -131,6 +135,16 @@ void Backend::CommitterLoop() {
       cv_.wait(state);
     }
   }
+}
+
+Status Backend::GrowMap(LmdbEnv& env) {
+  std::unique_lock state(mu_);
+  readers_paused_ = true;
+  cv_.wait(state, [&] { return open_views_ == 0; });
+  Status st = env.GrowMap();
+  readers_paused_ = false;
+  cv_.notify_all();
+  return st;
 }
 
 Result<ReadTx> Backend::BeginRead() {
@@ -164,7 +178,8 @@ Status BatchTx::EnsureView() {
   if (view_.valid()) return Status::Ok();
   Backend* b = backend_;
   {
-    std::lock_guard state(b->mu_);
+    std::unique_lock state(b->mu_);
+    b->cv_.wait(state, [&] { return !b->readers_paused_; });
     view_.env_ = b->env_;
     view_.sealed_ = b->sealed_;
     ++b->open_views_;

@@ -34,7 +34,8 @@ struct BackendOptions {
   int batch_interval_ms = 100;                // 0: commit only when full or forced
   size_t batch_ops_max = 10000;
   size_t batch_bytes_max = size_t{64} << 20;  // bounds the memory of buffered writes
-  size_t map_size_bytes = size_t{16} << 30;   // virtual; grows to twice an existing file
+  // Virtual; at least twice an existing file; doubled when full (readers pause briefly).
+  size_t map_size_bytes = size_t{16} << 30;
 };
 
 struct SnapshotInfo {
@@ -84,6 +85,8 @@ class Backend {
   void WaitCommitted(uint64_t txn_id);
   void FlushLocked();  // requires write_mu_: seals and waits for durability
   void EndView();
+  // Pauses new views, waits for open ones to end, and grows the LMDB map.
+  Status GrowMap(LmdbEnv& env);
 
   const BackendOptions options_;
   std::mutex write_mu_;  // the batch lock: held by the one BatchTx (and by Defrag)

@@ -271,6 +271,19 @@ TEST(Backend, BatchThatNetsToNothingStillCommits) {
   EXPECT_EQ(Get(*b, Bucket::kLease, "l"), std::nullopt);
 }
 
+TEST(Backend, MapGrowsWhenFull) {
+  TempDir dir;
+  BackendOptions o = ManualCommit(dir);
+  o.map_size_bytes = size_t{1} << 20;
+  o.batch_ops_max = 100;
+  auto b = OpenOrDie(o);
+  const std::string value(10000, 'v');
+  for (int i = 0; i < 1000; ++i) b->BeginWrite().Put(Bucket::kKey, "k" + std::to_string(i), value);
+  ASSERT_TRUE(b->ForceCommit().ok());
+  EXPECT_GT(b->SizeBytes().value(), uint64_t{8} << 20);
+  EXPECT_EQ(Get(*b, Bucket::kKey, "k999"), value);
+}
+
 TEST(Backend, AllTenBucketsExistWithEtcdNames) {
   std::set<std::string> names;
   for (Bucket bucket : BucketsByName()) names.insert(std::string(BucketName(bucket)));

@@ -127,6 +127,20 @@ Status LmdbEnv::Commit(const WriteBuffer& buffer) {
   return Status::Ok();
 }
 
+Status LmdbEnv::GrowMap() {
+  {
+    // Idle (reset) read handles go too: the map may move.
+    std::lock_guard lock(pool_mu_);
+    for (MDB_txn* txn : idle_readers_) mdb_txn_abort(txn);
+    idle_readers_.clear();
+  }
+  MDB_envinfo info{};
+  int rc = mdb_env_info(env_, &info);
+  if (rc == 0) rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
+  if (rc != 0) return LmdbStatus(rc, "grow map");
+  return Status::Ok();
+}
+
 Result<uint64_t> LmdbEnv::LastTxnId() {
   MDB_envinfo info{};
   int rc = mdb_env_info(env_, &info);

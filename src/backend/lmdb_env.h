@@ -43,6 +43,8 @@ class LmdbEnv {
   // Writes the final state of every key in `buffer` in one durable LMDB transaction whose
   // id must be buffer.txn_id(). Requires: called by one thread at a time.
   Status Commit(const WriteBuffer& buffer);
+  // Doubles the map. Requires: no transaction of this environment is open.
+  Status GrowMap();
   // Id of the newest committed transaction.
   Result<uint64_t> LastTxnId();
 
