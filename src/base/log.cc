@@ -146,7 +146,7 @@ Status Logger::Configure(const LogOptions& options) {
     if (f == nullptr) {
       std::string why = std::strerror(errno);
       if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-      return IoError(fmt::format("open {}: {}", out, why));
+      return IoError(fmt::format("open sink \"{}\": open {}: {}", out, out, why));
     }
     std::fclose(f);
   }

@@ -76,7 +76,7 @@ TEST(Logger, UnopenableFileKeepsOldOutputs) {
   const std::string path = dir.Sub("missing/etcd.log");
   Logger logger;
   Status s = logger.Configure({LogFormat::kZap, LogLevel::kInfo, {path}});
-  EXPECT_EQ(s.message(), "open " + path + ": no such file or directory");
+  EXPECT_EQ(s.message(), "open sink \"" + path + "\": open " + path + ": no such file or directory");
   EXPECT_EQ(logger.format(), LogFormat::kCapnslog);
 }
 

@@ -107,6 +107,7 @@ def test_positional_argument_exits_one_like_etcd(etcd_bin, tmp_path):
     ["--log-output", "stderr", "--log-outputs", "stderr"],
     ["--debug", "--heartbeat-interval", "0"],
     ["--v", "--heartbeat-interval", "0"],
+    ["--logger", "zap", "--log-outputs", "/nonexistent-etcdpp-dir/etcd.log"],
 ])
 def test_invalid_settings_exit_one_with_etcds_messages(etcd_bin, args, tmp_path):
     ours, real = run(etcd_bin, args, cwd=tmp_path), run(REAL_ETCD, args, cwd=tmp_path)
