@@ -227,5 +227,26 @@ TEST_F(StoreTest, StatsCountSuccessesAndFailures) {
             R"("compareAndSwapFail":0,"compareAndDeleteSuccess":0,"compareAndDeleteFail":0,"expireCount":0,"watchers":0})");
 }
 
+TEST_F(StoreTest, StatsCountFailuresEtcdCountsAsSuccesses) {
+  ASSERT_TRUE(s_.Set("/1/k", false, "v", {}, kNow).ok());
+  ASSERT_TRUE(s_.Set("/1/d", true, "", {}, kNow).ok());
+  EXPECT_FALSE(s_.CompareAndDelete("/1/k", "zzz", 0, kNow).ok());
+  EXPECT_FALSE(s_.CompareAndDelete("/1/d", "zzz", 0, kNow).ok());
+  EXPECT_FALSE(s_.CompareAndDelete("/1/nope", "zzz", 0, kNow).ok());
+  EXPECT_FALSE(s_.Update("/", "1", {}, kNow).ok());
+  EXPECT_FALSE(s_.Update("/1/d", "1", {}, kNow).ok());
+  EXPECT_FALSE(s_.Update("/1/nope", "1", {}, kNow).ok());
+  EXPECT_FALSE(s_.Delete("/1", true, true, kNow).ok());
+  EXPECT_FALSE(s_.CompareAndSwap("/1", "a", 0, "b", {}, kNow).ok());
+  const StoreStats st = s_.stats();
+  EXPECT_EQ(st.compare_and_delete_success, 2u);
+  EXPECT_EQ(st.compare_and_delete_fail, 1u);
+  EXPECT_EQ(st.update_success, 2u);
+  EXPECT_EQ(st.update_fail, 1u);
+  EXPECT_EQ(st.delete_success, 1u);
+  EXPECT_EQ(st.compare_and_swap_success, 1u);
+  EXPECT_EQ(s_.index(), 2u);
+}
+
 }  // namespace
 }  // namespace etcdpp::v2store

@@ -1,4 +1,9 @@
 // Store: updates, compare-and-swap, deletes and TTL expiry.
+//
+// Stats note: etcd 3.4 counts some failures as successes (a read-only path in update,
+// compareAndSwap and delete; a directory given a value in update; every failure of
+// compareAndDelete after the lookup). /v2/stats/store shows those counters, so the same
+// counting is kept (verified against etcd 3.4.23).
 #include "v2store/store.h"
 
 namespace etcdpp::v2store {
@@ -45,12 +50,18 @@ StoreResult<EventPtr> Store::Update(std::string_view path, std::string_view valu
     ++stats_.update_fail;
     return err;
   };
-  if (ReadOnly(clean)) return fail(MakeError(ErrorCode::kRootReadOnly, "/", current_index_));
+  auto fail_counted_as_success = [&](Error err) -> StoreResult<EventPtr> {
+    ++stats_.update_success;
+    return err;
+  };
+  if (ReadOnly(clean)) {
+    return fail_counted_as_success(MakeError(ErrorCode::kRootReadOnly, "/", current_index_));
+  }
   auto found = Lookup(clean);
   if (!found.ok()) return fail(std::move(found.error()));
   Node* n = *found;
   if (n->is_dir && !value.empty()) {
-    return fail(MakeError(ErrorCode::kNotFile, clean, current_index_));
+    return fail_counted_as_success(MakeError(ErrorCode::kNotFile, clean, current_index_));
   }
   const uint64_t next_index = current_index_ + 1;
   auto e = NewEvent(kActionUpdate, clean, next_index, n->created_index);
@@ -86,7 +97,10 @@ StoreResult<EventPtr> Store::CompareAndSwap(std::string_view path, std::string_v
     ++stats_.compare_and_swap_fail;
     return err;
   };
-  if (ReadOnly(clean)) return fail(MakeError(ErrorCode::kRootReadOnly, "/", current_index_));
+  if (ReadOnly(clean)) {
+    ++stats_.compare_and_swap_success;
+    return MakeError(ErrorCode::kRootReadOnly, "/", current_index_);
+  }
   auto found = Lookup(clean);
   if (!found.ok()) return fail(std::move(found.error()));
   Node* n = *found;
@@ -120,7 +134,10 @@ StoreResult<EventPtr> Store::Delete(std::string_view path, bool dir, bool recurs
     ++stats_.delete_fail;
     return err;
   };
-  if (ReadOnly(clean)) return fail(MakeError(ErrorCode::kRootReadOnly, "/", current_index_));
+  if (ReadOnly(clean)) {
+    ++stats_.delete_success;
+    return MakeError(ErrorCode::kRootReadOnly, "/", current_index_);
+  }
   if (recursive) dir = true;
   auto found = Lookup(clean);
   if (!found.ok()) return fail(std::move(found.error()));
@@ -153,8 +170,16 @@ StoreResult<EventPtr> Store::CompareAndDelete(std::string_view path, std::string
   auto found = Lookup(clean);
   if (!found.ok()) return fail(std::move(found.error()));
   Node* n = *found;
-  if (n->is_dir) return fail(MakeError(ErrorCode::kNotFile, clean, current_index_));
-  if (auto err = Compare(*n, prev_value, prev_index, current_index_)) return fail(*err);
+  auto fail_counted_as_success = [&](Error err) -> StoreResult<EventPtr> {
+    ++stats_.compare_and_delete_success;
+    return err;
+  };
+  if (n->is_dir) {
+    return fail_counted_as_success(MakeError(ErrorCode::kNotFile, clean, current_index_));
+  }
+  if (auto err = Compare(*n, prev_value, prev_index, current_index_)) {
+    return fail_counted_as_success(*err);
+  }
 
   ++current_index_;
   auto e = NewEvent(kActionCompareAndDelete, clean, current_index_, n->created_index);
