@@ -9,7 +9,9 @@
 // as the data it covers, a crash loses a suffix of applied entries that replay restores.
 //
 // Thread safety: all methods may be called from any thread. One BatchTx exists at a time
-// (BeginWrite waits). Destruction commits everything and stops the committer.
+// (BeginWrite waits). Do not hold a ReadTx while writing, defragmenting or forcing a
+// commit: growing the map and Defrag wait for open views to end. Destruction commits
+// everything and stops the committer.
 #pragma once
 
 #include <atomic>
