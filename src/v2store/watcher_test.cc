@@ -1,5 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
+#include "testing/wait_until.h"
+
 #include "v2store/store.h"
 
 namespace etcdpp::v2store {
@@ -141,6 +146,30 @@ TEST_F(WatchTest, WakeupRunsForEventQueuedBeforeItWasSet) {
   bool woke = false;
   w->SetWakeup([&] { woke = true; });
   EXPECT_TRUE(woke);
+}
+
+TEST_F(WatchTest, StreamIsDrainedFromAnotherThreadInOrder) {
+  WatcherPtr w = MustWatch("/1/k", false, true, 0);
+  constexpr int kWrites = 50;  // below the queue capacity, so nothing can be dropped
+  std::atomic<int> seen{0};
+  std::atomic<bool> in_order{true};
+  std::thread consumer([&] {
+    uint64_t last = 0;
+    testing::WaitUntil([&] {
+      while (EventPtr e = w->Next()) {
+        if (e->index() <= last) in_order = false;
+        last = e->index();
+        ++seen;
+      }
+      return seen.load() == kWrites;
+    });
+  });
+  for (int i = 0; i < kWrites; ++i) Put("/1/k", std::to_string(i));
+  consumer.join();
+  EXPECT_EQ(seen.load(), kWrites);
+  EXPECT_TRUE(in_order.load());
+  w->Remove();
+  EXPECT_EQ(s_.watcher_count(), 0u);
 }
 
 }  // namespace
