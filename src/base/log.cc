@@ -82,7 +82,7 @@ Result<LogLevel> ParseLogLevel(std::string_view text) {
   if (text == "info") return LogLevel::kInfo;
   if (text == "warn") return LogLevel::kWarn;
   if (text == "error") return LogLevel::kError;
-  if (text == "panic" || text == "fatal") return LogLevel::kCritical;
+  if (text == "dpanic" || text == "panic" || text == "fatal") return LogLevel::kCritical;
   return InvalidArgument(fmt::format("unknown level \"{}\"", text));
 }
 

@@ -29,7 +29,7 @@ namespace etcdpp {
 // capnslog's levels; zap shows kNotice as "info" and kCritical as "fatal".
 enum class LogLevel { kDebug, kInfo, kNotice, kWarn, kError, kCritical };
 
-// etcd's --log-level words: debug, info, warn, error, panic, fatal.
+// etcd's --log-level words: debug, info, warn, error, dpanic, panic, fatal.
 Result<LogLevel> ParseLogLevel(std::string_view text);
 
 enum class LogFormat { kCapnslog, kZap };

@@ -84,6 +84,7 @@ TEST(LogLevel, EtcdWords) {
   EXPECT_EQ(*ParseLogLevel("debug"), LogLevel::kDebug);
   EXPECT_EQ(*ParseLogLevel("warn"), LogLevel::kWarn);
   EXPECT_EQ(*ParseLogLevel("panic"), LogLevel::kCritical);
+  EXPECT_EQ(*ParseLogLevel("dpanic"), LogLevel::kCritical);
   EXPECT_EQ(ParseLogLevel("foo").status().message(), "unknown level \"foo\"");
 }
 
