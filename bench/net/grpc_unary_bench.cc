@@ -1,8 +1,13 @@
 // Unary gRPC round trips over loopback: an in-process net::Server with an echo method
 // and one GrpcClient connection issuing calls back to back (latency-bound), for a few
 // payload sizes. Run: build/bin/net_bench --benchmark_filter=Unary
+//
+// BM_ExternalHealthCheck measures grpc.health.v1.Health/Check round trips against any
+// plaintext server named by NET_BENCH_TARGET=host:port (net_testd, etcdpp or etcd 3.4),
+// so the same client measures both implementations side by side.
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
@@ -49,6 +54,30 @@ void BM_UnaryRoundTrip(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * state.range(0) * 2);
 }
 BENCHMARK(BM_UnaryRoundTrip)->Arg(16)->Arg(1024)->Arg(64 * 1024)->UseRealTime();
+
+void BM_ExternalHealthCheck(benchmark::State& state) {
+  const char* target = std::getenv("NET_BENCH_TARGET");
+  if (target == nullptr) {
+    state.SkipWithError("set NET_BENCH_TARGET=host:port");
+    return;
+  }
+  const std::string t(target);
+  const size_t colon = t.rfind(':');
+  auto client = GrpcClient::Connect(t.substr(0, colon), static_cast<uint16_t>(std::stoi(t.substr(colon + 1))));
+  if (!client.ok()) {
+    state.SkipWithError(client.status().ToString().c_str());
+    return;
+  }
+  for (auto _ : state) {
+    auto reply = (*client)->Call("/grpc.health.v1.Health/Check", {std::string()});
+    if (!reply.ok() || !reply->status.ok()) {
+      state.SkipWithError("call failed");
+      break;
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ExternalHealthCheck)->UseRealTime();
 
 }  // namespace
 }  // namespace etcdpp::net

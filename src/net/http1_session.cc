@@ -1,7 +1,6 @@
 #include "net/http1_session.h"
 
 #include <cctype>
-#include <ctime>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -27,15 +26,6 @@ std::string CanonicalName(std::string_view name) {
     upper = c == '-';
   }
   return out;
-}
-
-std::string HttpDate() {
-  char buf[64];
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return std::string(buf, n);
 }
 
 void AppendChunk(std::string& w, const char* data, size_t n) {

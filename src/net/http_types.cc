@@ -1,6 +1,7 @@
 #include "net/http_types.h"
 
 #include <cctype>
+#include <ctime>
 
 #include "net/output_queue.h"
 
@@ -20,11 +21,14 @@ Headers ResponseHead(int status, std::vector<std::pair<std::string, std::string>
   Headers head;
   head.reserve(headers.size() + 1);
   head.emplace_back(":status", std::to_string(status));
+  bool has_date = false;
   for (auto& [name, value] : headers) {
     // Kept lower-case, as HTTP/2 requires; HTTP/1.1 output restores the canonical case.
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    has_date |= name == "date";
     head.emplace_back(std::move(name), std::move(value));
   }
+  if (!has_date) head.emplace_back("date", HttpDate());
   return head;
 }
 }  // namespace
@@ -45,6 +49,15 @@ bool HttpResponder::Write(std::string chunk) const { return out_->Append(std::mo
 bool HttpResponder::End() const { return out_->End({}); }
 size_t HttpResponder::queued_bytes() const { return out_->queued_bytes(); }
 bool HttpResponder::closed() const { return out_->closed(); }
+
+std::string HttpDate() {
+  char buf[64];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  const size_t n = std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
 
 std::string_view HttpReason(int status) {
   switch (status) {

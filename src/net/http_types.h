@@ -59,6 +59,8 @@ class HttpResponder {
 
 using HttpHandler = std::function<void(const HttpRequest& request, HttpResponder responder)>;
 
+// The current time as an HTTP Date header value (IMF-fixdate).
+std::string HttpDate();
 // The reason phrase HTTP/1.1 sends for a status code.
 std::string_view HttpReason(int status);
 

@@ -20,8 +20,6 @@ class Loop {
   void Post(std::function<void()> fn);
   // Called once by the server before it destroys the io_context.
   void Detach();
-  // True when called on the loop's own thread.
-  bool InLoopThread() const;
 
  private:
   mutable std::mutex mu_;  // guards context_

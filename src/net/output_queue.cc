@@ -20,11 +20,6 @@ void Loop::Detach() {
   context_ = nullptr;
 }
 
-bool Loop::InLoopThread() const {
-  std::lock_guard lock(mu_);
-  return context_ != nullptr && context_->get_executor().running_in_this_thread();
-}
-
 OutputQueue::OutputQueue(std::shared_ptr<Loop> loop, OutputSink* sink, int32_t stream_id)
     : loop_(std::move(loop)), sink_(sink), stream_id_(stream_id) {}
 
