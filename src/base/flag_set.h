@@ -56,6 +56,9 @@ class FlagSet {
   FlagSet(const FlagSet&) = delete;
   FlagSet& operator=(const FlagSet&) = delete;
 
+  // The program (or subcommand) these flags belong to, for the caller's messages.
+  const std::string& program_name() const { return program_name_; }
+
   void String(std::string name, std::string* target, std::string usage = {});
   void Bool(std::string name, bool* target, std::string usage = {});
   void Int(std::string name, int64_t* target, std::string usage = {});  // Go int (64-bit)
