@@ -137,8 +137,10 @@ Result<std::string> Server::Listen(std::string_view url_text, std::shared_ptr<co
     if (ec) return Unavailable("listen unix " + url.path + ": " + ec.message());
     l = std::make_unique<Listener>(Listener{url, std::move(a), nullptr, false});
   } else {
-    auto address = asio::ip::make_address(url.host.empty() ? "0.0.0.0" : url.host, ec);
-    if (ec) return InvalidArgument("listen tcp " + url.Address() + ": invalid address");
+    // etcd binds "localhost" as the IPv4 loopback and an empty host as every address.
+    const std::string host = url.host.empty() ? "0.0.0.0" : url.host == "localhost" ? "127.0.0.1" : url.host;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) return InvalidArgument("expected IP in URL for binding (" + std::string(url_text) + ")");
     tcp::endpoint ep(address, url.port);
     tcp::acceptor a(ctx);
     a.open(ep.protocol(), ec);

@@ -184,5 +184,15 @@ TEST(Server, Http1AndHttp2ShareThePort) {
   EXPECT_EQ(reply->messages, std::vector<std::string>{"x"});
 }
 
+TEST(Server, ListenAcceptsLocalhostAndRefusesOtherHostnames) {
+  Server server(Router{}, ServerOptions{});
+  auto bound = server.Listen("http://localhost:0");
+  ASSERT_TRUE(bound.ok()) << bound.status().ToString();
+  EXPECT_EQ(bound->rfind("localhost:", 0), 0u);
+  auto named = server.Listen("http://example.com:2379");
+  ASSERT_FALSE(named.ok());
+  EXPECT_EQ(named.status().message(), "expected IP in URL for binding (http://example.com:2379)");
+}
+
 }  // namespace
 }  // namespace etcdpp::net
