@@ -75,6 +75,10 @@ class Simulation {
   uint64_t snapshot_every_ = 50;
   bool pre_vote_ = false;
   bool check_quorum_ = false;
+  // Per-seed fault intensity: probabilities per time unit.
+  double crash_p_ = 0.003;
+  double partition_p_ = 0.0015;
+  uint64_t max_msg_bytes_ = 4096;  // small values split appends into many messages
   uint64_t live_seen_ = 0;  // a "live" entry was applied
 };
 
@@ -84,6 +88,11 @@ void Simulation::Configure() {
   pre_vote_ = rng_.Uniform(2) == 0;
   check_quorum_ = rng_.Uniform(2) == 0;
   snapshot_every_ = 10 + rng_.Uniform(80);
+  // Some seeds are calm, some are chaotic (crashes and partitions every few elections).
+  crash_p_ = static_cast<double>(1 + rng_.Uniform(12)) / 1000.0;
+  partition_p_ = static_cast<double>(1 + rng_.Uniform(6)) / 1000.0;
+  static const uint64_t kMsgBytes[] = {1, 64, 256, 4096};
+  max_msg_bytes_ = kMsgBytes[rng_.Uniform(4)];
   NetworkFaults f;
   f.max_delay = 2 + rng_.Uniform(30);
   f.loss = static_cast<double>(rng_.Uniform(15)) / 100.0;
@@ -121,7 +130,7 @@ void Simulation::StartNode(Node& n) {
   c.heartbeat_tick = 1;
   c.storage = n.disk.get();
   c.applied = md.index();
-  c.max_size_per_msg = 4096;
+  c.max_size_per_msg = max_msg_bytes_;
   c.max_inflight_msgs = 16;
   c.check_quorum = check_quorum_;
   c.pre_vote = pre_vote_;
@@ -397,24 +406,31 @@ void Simulation::RandomConfChange() {
 
 void Simulation::RandomFaults() {
   double p = Chance();
+  double crash_end = 0.08 + crash_p_;
+  double part_end = crash_end + partition_p_;
+  double heal_end = part_end + 0.002;
   if (p < 0.06) {
-    if (Node* n = RandomUp()) n->rn->Propose("p" + std::to_string(++seq_)).IgnoreError();
+    if (Node* n = RandomUp()) {
+      std::string data = "p" + std::to_string(++seq_);
+      data.resize(data.size() + rng_.Uniform(64), '.');
+      n->rn->Propose(std::move(data)).IgnoreError();
+    }
   } else if (p < 0.08) {
     if (Node* n = RandomUp()) {
       std::string ctx = "r" + std::to_string(++seq_);
       n->reads[ctx] = MaxCommitKnown();
       n->rn->ReadIndex(ctx);
     }
-  } else if (p < 0.083) {
+  } else if (p < crash_end) {
     if (Node* n = RandomUp()) Crash(*n);
-  } else if (p < 0.0845) {
+  } else if (p < part_end) {
     RandomPartition();
-  } else if (p < 0.0865) {
+  } else if (p < heal_end) {
     Trace("heal");
     net_.Heal();
-  } else if (p < 0.0875) {
+  } else if (p < heal_end + 0.001) {
     RandomConfChange();
-  } else if (p < 0.0885) {
+  } else if (p < heal_end + 0.002) {
     Node* l = Leader();
     if (l != nullptr && l->conf.voters_size() > 0) {
       uint64_t to = l->conf.voters(static_cast<int>(rng_.Uniform(l->conf.voters_size())));

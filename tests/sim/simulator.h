@@ -15,7 +15,7 @@ namespace etcdpp::sim {
 struct SimOptions {
   uint64_t seed = 1;
   int nodes = 0;               // 3 or 5; 0 picks from the seed
-  int safety_steps = 4000;     // time units of faults
+  int safety_steps = 6000;     // time units of faults
   int liveness_steps = 6000;   // bound for recovery after healing
   bool verbose = false;
 };
