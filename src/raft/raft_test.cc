@@ -288,6 +288,63 @@ TEST(FlowControl, UncommittedBytesBoundDropsProposals) {
   EXPECT_TRUE(c.Propose(1, std::string(80, 'z')).ok());
 }
 
+TEST(FlowControl, UnreachableFollowerFallsBackToProbing) {
+  TestCluster c({1, 2, 3});
+  c.Elect(1);
+  ASSERT_EQ(c.raft(1).prs().Get(2)->state, ProgressState::kReplicate);
+  c.node(1).ReportUnreachable(2);
+  EXPECT_EQ(c.raft(1).prs().Get(2)->state, ProgressState::kProbe);
+  ASSERT_TRUE(c.Propose(1, "x").ok());
+  c.Stabilize();
+  EXPECT_EQ(c.raft(1).prs().Get(2)->state, ProgressState::kReplicate);
+  EXPECT_EQ(c.AppliedData(2), std::vector<std::string>{"x"});
+}
+
+TEST(RawNode, CommittedEntriesArePagedByReadySize) {
+  MemoryStorage s;
+  raftpb::ConfState cs;
+  cs.add_voters(1);
+  raftpb::Snapshot snap;
+  snap.mutable_metadata()->set_index(1);
+  snap.mutable_metadata()->set_term(1);
+  *snap.mutable_metadata()->mutable_conf_state() = cs;
+  ASSERT_TRUE(s.ApplySnapshot(snap).ok());
+  SplitMixRng rng(1);
+  Config cfg;
+  cfg.id = 1;
+  cfg.storage = &s;
+  cfg.rng = &rng;
+  cfg.max_committed_size_per_ready = 300;
+  auto n = std::move(RawNode::Create(cfg)).value();
+  ASSERT_TRUE(n->Campaign().ok());
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(n->Propose(std::string(100, 'a')).ok());
+  size_t applied = 0;
+  for (int round = 0; round < 50 && n->HasReady(); ++round) {
+    Ready rd = n->GetReady();
+    ASSERT_TRUE(s.Append(rd.entries).ok());
+    if (!IsEmptyHardState(rd.hard_state)) s.SetHardState(rd.hard_state);
+    uint64_t bytes = 0;
+    for (const auto& e : rd.committed_entries) bytes += EntrySize(e);
+    EXPECT_TRUE(rd.committed_entries.size() <= 1 || bytes <= 300) << bytes;
+    applied += rd.committed_entries.size();
+    n->Advance(rd);
+  }
+  EXPECT_EQ(applied, 11u);  // the leader's empty entry and the ten proposals
+  EXPECT_EQ(n->GetStatus().applied, 12u);
+}
+
+TEST(RawNode, StatusReportsProgressOnTheLeader) {
+  TestCluster c({1, 2}, {3});
+  c.Elect(1);
+  NodeStatus st = c.node(1).GetStatus();
+  EXPECT_EQ(st.soft_state.state, StateType::kLeader);
+  EXPECT_EQ(st.hard_state.term(), 1u);
+  ASSERT_EQ(st.progress.size(), 3u);
+  EXPECT_TRUE(st.progress[2].is_learner);
+  EXPECT_EQ(st.progress[2].match, st.hard_state.commit());
+  EXPECT_TRUE(c.node(2).GetStatus().progress.empty());
+}
+
 TEST(RawNode, RejectsLocalMessagesAndUnknownResponders) {
   TestCluster c({1, 2, 3});
   EXPECT_FALSE(c.node(1).Step(Msg(1, 1, raftpb::MsgHup, 0)).ok());
