@@ -3,8 +3,9 @@
 // TLS 1.2 is the minimum; ALPN offers "h2" and "http/1.1" so gRPC and HTTP/1.1 share a
 // TLS port. Immutable once built and shared by the listeners that use it (any thread).
 //
-// Certificates are loaded once for now; per-handshake reload belongs behind
-// SSL_CTX_set_cert_cb in tls_context.cc, which keeps this interface unchanged.
+// Like etcd, which reads its key pair for every handshake, certificates are picked per
+// handshake: when the cert or key file has changed on disk (mtime), the next handshake
+// loads the new pair; a pair that fails to load is ignored and the last good one kept.
 #pragma once
 
 #include <memory>
@@ -40,8 +41,11 @@ class TlsContext {
   boost::asio::ssl::context& asio_context() const { return *context_; }
 
  private:
-  TlsContext(TlsConfig config, std::unique_ptr<boost::asio::ssl::context> context);
+  struct CertSource;
+  TlsContext(TlsConfig config, std::unique_ptr<boost::asio::ssl::context> context,
+             std::unique_ptr<CertSource> certs);
   TlsConfig config_;
+  std::unique_ptr<CertSource> certs_;  // before context_: the context's callback uses it
   std::unique_ptr<boost::asio::ssl::context> context_;
 };
 

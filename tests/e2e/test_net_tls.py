@@ -136,3 +136,37 @@ def test_key_not_matching_certificate_fails_at_start(certs):
                      "--cert-file", str(certs / "server.crt"), "--key-file", str(certs / "client.key")])
     assert out.returncode == 1
     assert "private key does not match public key" in out.stderr
+
+
+def served_common_name(port, ca):
+    import socket
+    import ssl
+    ctx = ssl.create_default_context(cafile=ca)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw, server_hostname="127.0.0.1") as tls:
+            return dict(x[0] for x in tls.getpeercert()["subject"])["commonName"]
+
+
+def test_certificate_files_replaced_on_disk_are_used_by_new_handshakes(procs, tmp_path, certs):
+    import os
+    import shutil
+    live = tmp_path / "live"
+    live.mkdir()
+    shutil.copy(certs / "server.crt", live / "server.crt")
+    shutil.copy(certs / "server.key", live / "server.key")
+    port = free_port()
+    start_testd(procs, tmp_path, urls=[f"https://127.0.0.1:{port}"], port=port,
+                extra=["--cert-file", str(live / "server.crt"), "--key-file", str(live / "server.key")])
+    ca = str(certs / "ca.crt")
+    assert served_common_name(port, ca) == "server"
+    # A new pair for another name (same CA), swapped in by rename as tools do.
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "next.key", "-out", "next.csr",
+            "-subj", "/CN=renewed", cwd=live)
+    (live / "next.ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    openssl("x509", "-req", "-in", "next.csr", "-CA", str(certs / "ca.crt"), "-CAkey", str(certs / "ca.key"),
+            "-CAcreateserial", "-out", "next.crt", "-days", "2", "-extfile", "next.ext", cwd=live)
+    os.replace(live / "next.key", live / "server.key")
+    os.replace(live / "next.crt", live / "server.crt")
+    assert served_common_name(port, ca) == "renewed"
+    out = curl("--cacert", ca, f"https://127.0.0.1:{port}/health")
+    assert out.stdout == b'{"health":"true"}'
