@@ -194,6 +194,33 @@ TEST(Replication, ConflictingUncommittedEntriesAreTruncated) {
   EXPECT_EQ(c.AppliedData(1), (std::vector<std::string>{"kept", "after"}));
 }
 
+TEST(Replication, DivergentTailIsFoundInOneRejection) {
+  TestCluster c({1, 2, 3});
+  c.Elect(1);
+  c.Isolate(1);
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(c.Propose(1, "stale").ok());
+  c.Stabilize();
+  c.Elect(2);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(c.Propose(2, "new").ok());
+  c.Stabilize();
+  // A fresh leader first probes node 1 at its own last index (8), deep in the
+  // divergent region: node 1 has 50 stale term-1 entries from index 3 on.
+  c.Elect(3);
+  c.Heal();
+  c.Tick(3);
+  int rejections = 0;
+  for (int round = 0; round < 100; ++round) {
+    auto msgs = c.Flush();
+    if (msgs.empty()) break;
+    for (const auto& m : msgs) rejections += (m.type() == raftpb::MsgAppResp && m.reject()) ? 1 : 0;
+    c.Deliver(msgs);
+  }
+  // The follower's hint carries its term, so the leader skips all of term 2 at once.
+  EXPECT_EQ(rejections, 1);
+  EXPECT_EQ(c.raft(1).raft_log().LastIndex(), c.raft(3).raft_log().LastIndex());
+  EXPECT_EQ(c.AppliedData(1).size(), 5u);
+}
+
 TEST(Replication, LeaderCommitsOldTermEntriesOnlyThroughCurrentTermEntry) {
   // Node 1's log holds entries of term 1 it never saw committed.
   MemoryStorage s;
