@@ -70,7 +70,9 @@ class Raft {
   ProgressTracker& prs() { return prs_; }
   const ProgressTracker& prs() const { return prs_; }
   std::vector<raftpb::Message>& msgs() { return msgs_; }
+  const std::vector<raftpb::Message>& msgs() const { return msgs_; }
   std::vector<ReadState>& read_states() { return read_states_; }
+  const std::vector<ReadState>& read_states() const { return read_states_; }
   int election_timeout() const { return election_timeout_; }
   int randomized_election_timeout() const { return randomized_election_timeout_; }
   // Tests pin the timeout to make elections predictable.

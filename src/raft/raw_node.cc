@@ -119,7 +119,7 @@ bool RawNode::HasReady() const {
   const RaftLog& log = r.raft_log();
   if (log.HasPendingSnapshot()) return true;
   if (!log.UnstableEntries().empty() || log.HasNextEnts()) return true;
-  return !const_cast<Raft&>(r).msgs().empty() || !const_cast<Raft&>(r).read_states().empty();
+  return !r.msgs().empty() || !r.read_states().empty();
 }
 
 Ready RawNode::GetReady() {
