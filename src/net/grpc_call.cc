@@ -81,5 +81,10 @@ bool UnaryResponder::Finish(GrpcStatus status, std::string response) const {
   return call_->FinishWith(status, &response);
 }
 bool UnaryResponder::cancelled() const { return call_->cancelled(); }
+void UnaryResponder::OnCancel(std::function<void()> fn) const {
+  call_->on_done = [fn = std::move(fn)](bool cancelled) {
+    if (cancelled) fn();
+  };
+}
 
 }  // namespace etcdpp::net

@@ -80,6 +80,9 @@ class UnaryResponder {
   bool Finish(GrpcStatus status, std::string response = {}) const;
   // Any thread. True when the call was cancelled (client reset, deadline, disconnect).
   bool cancelled() const;
+  // I/O thread only (e.g. inside the handler). `fn` runs on the I/O thread if the call is
+  // cancelled before Finish, so the handler can drop work it queued elsewhere.
+  void OnCancel(std::function<void()> fn) const;
 
  private:
   std::shared_ptr<GrpcCall> call_;

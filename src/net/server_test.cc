@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 
 #include "net/grpc_client.h"
@@ -111,6 +112,25 @@ TEST(Server, DeadlineEndsCallAndTellsHandler) {
   ASSERT_TRUE(reply.ok());
   EXPECT_EQ(reply->status.code, GrpcCode::kDeadlineExceeded);
   EXPECT_TRUE(testing::WaitUntil([&] { return cancelled.load() == 1; }));
+}
+
+TEST(Server, UnaryHandlerHearsOfDeadlineThroughOnCancel) {
+  Router router;
+  std::atomic<int> cancelled{0};
+  std::optional<UnaryResponder> kept;
+  router.AddUnary("/t.S/Slow", [&](const CallContext& ctx, std::string, UnaryResponder r) {
+    EXPECT_TRUE(ctx.deadline.has_value());
+    r.OnCancel([&] { ++cancelled; });
+    kept = r;  // never finished by the handler
+  });
+  Fixture f = StartServer(std::move(router));
+  auto reply = Connect(f)->Call("/t.S/Slow", {"x"}, {}, std::chrono::milliseconds(30));
+  ASSERT_TRUE(reply.ok());
+  EXPECT_EQ(reply->status.code, GrpcCode::kDeadlineExceeded);
+  EXPECT_TRUE(testing::WaitUntil([&] { return cancelled.load() == 1; }));
+  f.server->Stop();
+  EXPECT_TRUE(kept->cancelled());
+  EXPECT_FALSE(kept->Finish(GrpcStatus::Ok(), "late"));
 }
 
 TEST(Server, ConnectionLossCancelsOpenCalls) {
