@@ -221,5 +221,26 @@ TEST(Encoding, EntryBytesMatchEtcd) {
   EXPECT_EQ(hs.SerializeAsString(), std::string("\x08\x01\x10\x00\x18\x00", 6));
 }
 
+TEST(Encoding, MessageWithEtcdDefaultsMatchesEtcdBytes) {
+  // etcd 3.4 writes every non-nullable field: type..index, commit, the (empty)
+  // snapshot with its metadata and conf state (auto_leave), reject and rejectHint.
+  raftpb::Message m;
+  m.set_type(raftpb::MsgHeartbeat);
+  m.set_to(2);
+  m.set_from(1);
+  m.set_term(3);
+  m.set_commit(4);
+  SetEtcdDefaults(&m);
+  const std::string want(
+      "\x08\x08\x10\x02\x18\x01\x20\x03\x28\x00\x30\x00\x40\x04"
+      "\x4a\x0a\x12\x08\x0a\x02\x28\x00\x10\x00\x18\x00"
+      "\x50\x00\x58\x00",
+      30);
+  EXPECT_EQ(m.SerializeAsString(), want);
+  raftpb::Message back;
+  ASSERT_TRUE(back.ParseFromString(want));
+  EXPECT_EQ(back.commit(), 4u);
+}
+
 }  // namespace
 }  // namespace etcdpp::raft
