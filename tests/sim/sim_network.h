@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -41,8 +42,12 @@ class SimNetwork {
   struct InFlight {
     uint64_t at;
     uint64_t seq;
-    raftpb::Message msg;
+    std::unique_ptr<raftpb::Message> msg;  // boxed: the heap moves entries around
   };
+  // Min-heap order on (at, seq): equal delivery times keep send order.
+  static bool Later(const InFlight& a, const InFlight& b) {
+    return a.at != b.at ? a.at > b.at : a.seq > b.seq;
+  }
   double Chance() { return static_cast<double>(rng_->Uniform(1000000)) / 1000000.0; }
 
   raft::SplitMixRng* rng_;
