@@ -12,7 +12,10 @@
 //  3. Apply `committed_entries` in order (they are already durable); for a conf change
 //     entry call ApplyConfChange(). Serve reads whose ReadState index <= applied.
 //  4. Call Advance(ready): it tells raft that all of the above is done, i.e. entries are
-//     stable and committed entries applied.
+//     stable and committed entries applied. A host with a separate apply thread may call
+//     it once the committed entries are queued for applying (etcd does): raft then
+//     counts them as applied, which only gates the next conf change proposal and
+//     campaigning. ApplyConfChange must still be called on the raft thread, in log order.
 // Everything in a Ready is a copy owned by the caller.
 #pragma once
 
