@@ -344,6 +344,66 @@ TEST(Snapshot, FailedSnapshotIsRetried) {
   EXPECT_EQ(c.state(3).applied_snapshot, applied);
 }
 
+// A storage whose entries below `floor` can no longer be read (as when a byte-bounded
+// tail dropped them and their WAL segments are gone) although FirstIndex says less.
+class FlooredStorage final : public Storage {
+ public:
+  explicit FlooredStorage(MemoryStorage* inner) : inner_(inner) {}
+  Result<InitialState> GetInitialState() override { return inner_->GetInitialState(); }
+  Result<Entries> GetEntries(uint64_t lo, uint64_t hi, uint64_t max_bytes) override {
+    if (lo < floor) return ErrCompacted();
+    return inner_->GetEntries(lo, hi, max_bytes);
+  }
+  Result<uint64_t> Term(uint64_t i) override { return inner_->Term(i); }
+  Result<uint64_t> LastIndex() override { return inner_->LastIndex(); }
+  Result<uint64_t> FirstIndex() override { return inner_->FirstIndex(); }
+  Result<raftpb::Snapshot> GetSnapshot() override { return inner_->GetSnapshot(); }
+  uint64_t floor = 0;
+
+ private:
+  MemoryStorage* inner_;
+};
+
+TEST(Snapshot, EntriesStorageCannotServeTriggerASnapshot) {
+  MemoryStorage mem;
+  raftpb::ConfState cs;
+  cs.add_voters(1);
+  cs.add_voters(2);
+  raftpb::Snapshot snap;
+  snap.mutable_metadata()->set_index(1);
+  snap.mutable_metadata()->set_term(1);
+  *snap.mutable_metadata()->mutable_conf_state() = cs;
+  ASSERT_TRUE(mem.ApplySnapshot(snap).ok());
+  Entries ents;
+  for (uint64_t i = 2; i <= 10; ++i) ents.push_back(MakeEntry(i, 1, "e"));
+  ASSERT_TRUE(mem.Append(ents).ok());
+  mem.SetHardState(MakeHardState(1, 0, 10));
+  FlooredStorage storage(&mem);
+  storage.floor = 8;
+  SplitMixRng rng(1);
+  Config cfg;
+  cfg.id = 1;
+  cfg.storage = &storage;
+  cfg.rng = &rng;
+  cfg.applied = 10;
+  auto r = std::move(Raft::Create(cfg)).value();
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  r->msgs().clear();
+  Progress* pr = r->prs().Get(2);
+  pr->recent_active = true;
+  pr->next = 3;  // the follower needs entries from 3 on
+  raftpb::Message hb;
+  hb.set_type(raftpb::MsgHeartbeatResp);
+  hb.set_from(2);
+  hb.set_to(1);
+  hb.set_term(r->term());
+  ASSERT_TRUE(r->Step(hb).ok());
+  ASSERT_EQ(r->msgs().size(), 1u);
+  EXPECT_EQ(r->msgs()[0].type(), raftpb::MsgSnap);
+  EXPECT_EQ(pr->state, ProgressState::kSnapshot);
+}
+
 TEST(Snapshot, StaleSnapshotIsIgnored) {
   TestCluster c({1, 2, 3});
   c.Elect(1);
