@@ -157,7 +157,7 @@ Result<ReadTx> Backend::BeginRead() {
       tx.env_ = env_;
       tx.sealed_ = sealed_;
       tx.active_ = active_;
-      tx.seq_ = active_->seq();
+      tx.seq_ = active_->visible_seq();
       ++open_views_;
     }
     tx.on_end_ = [this] { EndView(); };
@@ -215,6 +215,7 @@ Status BatchTx::Range(Bucket bucket, std::string_view begin, std::string_view en
 void BatchTx::End() {
   if (!lock_.owns_lock()) return;
   view_.End();
+  active_->Publish();  // readers see the whole operation or none of it
   backend_->OnBatchEnd();
   active_.reset();
   lock_.unlock();

@@ -38,6 +38,11 @@ class WriteBuffer {
   uint64_t txn_id() const { return txn_id_; }
   // Sequence number of the newest write (0 when empty).
   uint64_t seq() const { return seq_.load(std::memory_order_acquire); }
+  // Sequence number up to which new readers may look: the end of the last complete
+  // operation (writes of an operation in progress stay invisible).
+  uint64_t visible_seq() const { return visible_seq_.load(std::memory_order_acquire); }
+  // Makes every write so far visible; called when an operation ends.
+  void Publish() { visible_seq_.store(seq(), std::memory_order_release); }
   size_t ops() const { return ops_.load(std::memory_order_relaxed); }
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
   bool empty() const { return ops() == 0; }
@@ -70,6 +75,7 @@ class WriteBuffer {
   mutable std::shared_mutex mu_;  // guards maps_ (one writer appends, readers look up)
   std::array<KeyVersions, kBucketCount> maps_;
   std::atomic<uint64_t> seq_{0};
+  std::atomic<uint64_t> visible_seq_{0};
   // Written by the write-lock holder, read by the committer to decide when to seal.
   std::atomic<size_t> ops_{0};
   std::atomic<size_t> bytes_{0};
