@@ -52,6 +52,8 @@ class Simulation {
   void Step(bool faults);
   void Deliver();
   void HandleReady(Node& n);
+  bool MaybeCrashMidReady(Node& n, raft::Ready& rd);
+  void SendAll(Node& n, raft::Ready& rd);
   void Persist(Node& n, const raft::Ready& rd);
   void Apply(Node& n, const raft::Ready& rd);
   void MaybeSnapshot(Node& n);
@@ -80,6 +82,7 @@ class Simulation {
   double partition_p_ = 0.0015;
   uint64_t max_msg_bytes_ = 4096;  // small values split appends into many messages
   uint64_t live_seen_ = 0;  // a "live" entry was applied
+  bool faults_on_ = false;
 };
 
 void Simulation::Configure() {
@@ -204,6 +207,7 @@ void Simulation::Deliver() {
 
 void Simulation::Step(bool faults) {
   ++now_;
+  faults_on_ = faults;
   for (auto& [id, n] : nodes_) {
     if (n.up && (now_ + n.phase) % kTickUnits == 0) n.rn->Tick();
     if (!n.up && !n.removed && n.restart_at != 0 && now_ >= n.restart_at) {
@@ -221,8 +225,48 @@ void Simulation::Step(bool faults) {
 }
 
 
+bool Simulation::MaybeCrashMidReady(Node& n, raft::Ready& rd) {
+  if (!faults_on_ || Chance() >= crash_p_ / 3) return false;
+  if (n.rn->raft().state() == raft::StateType::kLeader) {
+    // A leader sends in parallel with its own write (etcd does); crash before the
+    // write lands: its new entries exist only on followers, if anywhere.
+    Trace("crash of leader " + std::to_string(n.id) + " before its write");
+    SendAll(n, rd);
+  } else if (raft::IsEmptySnap(rd.snapshot) && !rd.entries.empty()) {
+    // A torn write: a prefix of the entries is durable, the hard state is not, and
+    // nothing was sent.
+    raft::Entries prefix(rd.entries.begin(), rd.entries.begin() + rng_.Uniform(rd.entries.size() + 1));
+    Trace("crash of " + std::to_string(n.id) + " after persisting " + std::to_string(prefix.size()) + " of " +
+          std::to_string(rd.entries.size()) + " entries");
+    check_.ObservePersist(&n.chain, prefix);
+    n.disk->Append(prefix).IgnoreError();
+  }
+  Crash(n);
+  return true;
+}
+
+void Simulation::SendAll(Node& n, raft::Ready& rd) {
+  for (auto& m : rd.messages) {
+    uint64_t to = m.to();
+    bool snap = m.type() == raftpb::MsgSnap;
+    if (snap && n.applied > m.snapshot().metadata().index()) {
+      // Like etcd's server, ship the state as of now rather than the stored snapshot,
+      // so a member added since that snapshot finds itself in the configuration.
+      auto fresh = n.disk->CreateSnapshot(n.applied, &n.conf, std::to_string(n.digest));
+      if (fresh.ok()) *m.mutable_snapshot() = *fresh;
+    }
+    auto it = nodes_.find(to);
+    bool gone = it == nodes_.end() || it->second.removed;
+    if (gone || !net_.Send(std::move(m), now_)) {
+      if (snap && n.up) n.rn->ReportSnapshot(to, raft::SnapshotStatus::kFailure);
+      if (n.up && rng_.Uniform(4) == 0) n.rn->ReportUnreachable(to);
+    }
+  }
+}
+
 void Simulation::HandleReady(Node& n) {
   raft::Ready rd = n.rn->GetReady();
+  if (MaybeCrashMidReady(n, rd)) return;
   Persist(n, rd);
   if (rd.soft_state && rd.soft_state->state == raft::StateType::kLeader) {
     uint64_t term = n.rn->raft().term();
@@ -243,22 +287,7 @@ void Simulation::HandleReady(Node& n) {
       }
     }
   }
-  for (auto& m : rd.messages) {
-    uint64_t to = m.to();
-    bool snap = m.type() == raftpb::MsgSnap;
-    if (snap && n.applied > m.snapshot().metadata().index()) {
-      // Like etcd's server, ship the state as of now rather than the stored snapshot,
-      // so a member added since that snapshot finds itself in the configuration.
-      auto fresh = n.disk->CreateSnapshot(n.applied, &n.conf, std::to_string(n.digest));
-      if (fresh.ok()) *m.mutable_snapshot() = *fresh;
-    }
-    auto it = nodes_.find(to);
-    bool gone = it == nodes_.end() || it->second.removed;
-    if (gone || !net_.Send(std::move(m), now_)) {
-      if (snap) n.rn->ReportSnapshot(to, raft::SnapshotStatus::kFailure);
-      if (rng_.Uniform(4) == 0) n.rn->ReportUnreachable(to);
-    }
-  }
+  SendAll(n, rd);
   Apply(n, rd);
   if (!n.up) return;  // applied its own removal
   n.rn->Advance(rd);

@@ -1,6 +1,8 @@
 // RunSimulation: one deterministic raft-sim run. From a single seed it builds a 3- or
 // 5-node cluster of RawNodes over a SimNetwork, injects faults (delay, loss,
-// duplication, reordering, partitions, crashes that keep only persisted state),
+// duplication, reordering, partitions, crashes that keep only persisted state,
+// including crashes in the middle of handling a Ready: a leader that sent before its
+// write landed, a follower with a torn write),
 // random proposals, read-index requests, leadership transfers and membership changes,
 // and checks safety after every step; then it heals everything and requires a leader
 // and a new commit within a bound (liveness). Single-threaded; no I/O but optional
