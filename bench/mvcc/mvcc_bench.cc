@@ -59,10 +59,10 @@ void BM_KvRange(benchmark::State& state) {
   (void)s.b->ForceCommit();
   const int width = static_cast<int>(state.range(0));
   RangeRequest req;
-  int i = 0;
+  uint64_t i = 0;
   char key[32], end[32];
   for (auto _ : state) {
-    const int from = (i++ * 7919) % (10000 - width);
+    const int from = static_cast<int>((i++ * 7919) % static_cast<uint64_t>(10000 - width));
     std::snprintf(key, sizeof key, "key/%08d", from);
     req.key = key;
     req.range_end.clear();
@@ -71,7 +71,11 @@ void BM_KvRange(benchmark::State& state) {
       req.range_end = end;
     }
     auto r = s.kv->Range(req);
-    if (!r.ok() || static_cast<int>(r->kvs.size()) != width) state.SkipWithError("bad range");
+    if (!r.ok() || static_cast<int>(r->kvs.size()) != width) {
+      state.SkipWithError((r.ok() ? "got " + std::to_string(r->kvs.size()) + " keys from " + req.key
+                                  : r.status().ToString()).c_str());
+      break;
+    }
   }
   state.SetItemsProcessed(state.iterations());
   state.counters["keys/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * width,
