@@ -66,8 +66,10 @@ struct Config {
   // Last applied index when restarting; entries at or below it are never handed back.
   uint64_t applied = 0;
   uint64_t max_size_per_msg = 1024 * 1024;            // bytes of entries per MsgApp
-  uint64_t max_committed_size_per_ready = kNoLimit;   // bytes of committed entries per Ready
-  uint64_t max_uncommitted_entries_size = kNoLimit;   // bytes of unapplied payload a leader accepts
+  // Bytes of committed entries per Ready; 0 means max_size_per_msg (etcd's default).
+  uint64_t max_committed_size_per_ready = kNoLimit;
+  // Bytes of uncommitted payload a leader accepts; 0 means no limit (etcd's default).
+  uint64_t max_uncommitted_entries_size = kNoLimit;
   int max_inflight_msgs = 256;                        // unacknowledged MsgApps per follower
   bool check_quorum = false;
   bool pre_vote = false;

@@ -59,7 +59,9 @@ Result<std::unique_ptr<Raft>> Raft::Create(const Config& c) {
 
 Raft::Raft(const Config& c)
     : id_(c.id),
-      log_(c.storage, c.max_committed_size_per_ready),
+      // As in etcd, 0 means "same as max_size_per_msg" (they used to be one setting).
+      log_(c.storage, c.max_committed_size_per_ready == 0 ? c.max_size_per_msg
+                                                          : c.max_committed_size_per_ready),
       max_msg_size_(c.max_size_per_msg),
       max_uncommitted_size_(c.max_uncommitted_entries_size == 0 ? kNoLimit
                                                                  : c.max_uncommitted_entries_size),
