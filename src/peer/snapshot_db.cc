@@ -1,0 +1,56 @@
+#include "peer/snapshot_db.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
+namespace etcdpp::peer {
+
+namespace {
+
+Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
+
+Status WriteAll(int fd, std::string_view bytes, const std::string& path) {
+  while (!bytes.empty()) {
+    const ssize_t n = ::write(fd, bytes.data(), bytes.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Errno("write " + path);
+    bytes.remove_prefix(static_cast<size_t>(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string SnapshotDbPath(const std::string& dir, uint64_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "%016" PRIx64 ".snap.db", index);
+  return dir + "/" + name;
+}
+
+Result<std::string> SaveSnapshotDb(const std::string& dir, uint64_t index, std::string_view bytes) {
+  const std::string path = SnapshotDbPath(dir, index);
+  const std::string temp = path + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("open " + temp);
+  Status s = WriteAll(fd, bytes, temp);
+  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + temp);
+  ::close(fd);
+  if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) s = Errno("rename " + temp);
+  if (!s.ok()) {
+    ::unlink(temp.c_str());
+    return s;
+  }
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Errno("open " + dir);
+  const int rc = ::fsync(dir_fd);
+  ::close(dir_fd);
+  if (rc != 0) return Errno("fsync " + dir);
+  return path;
+}
+
+}  // namespace etcdpp::peer
