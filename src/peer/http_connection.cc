@@ -82,17 +82,17 @@ asio::awaitable<Status> HttpConnection::Write(std::string_view bytes, std::chron
 // Feeds buffered bytes to the parser, then reads more from the socket when the parser
 // could not make progress.
 asio::awaitable<Status> HttpConnection::ReadMore(std::chrono::milliseconds timeout) {
-  while (!in_.empty() && !parser_->is_done()) {
+  if (!in_.empty() && !parser_->is_done()) {
     error_code ec;
     const size_t used = parser_->put(asio::buffer(in_.data(), in_.size()), ec);
     in_.erase(0, used);
-    if (ec == http::error::need_more) break;
-    if (ec) {
+    if (ec && ec != http::error::need_more) {
       broken_ = true;
       co_return Unavailable("malformed HTTP response: " + ec.message());
     }
-    if (used == 0) break;
-    co_return Status::Ok();  // progress: let the caller look before reading again
+    // Bytes were taken (need_more may still be reported for a partial next chunk):
+    // let the caller look at what was parsed before waiting on the socket.
+    if (used > 0) co_return Status::Ok();
   }
   if (parser_->is_done()) co_return Status::Ok();
   char buf[kReadBytes];
