@@ -68,7 +68,7 @@ class RemotePeer : public std::enable_shared_from_this<RemotePeer> {
   void SetUrls(std::vector<Url> urls);
 
   // Any thread. Ends streams, drops queued messages and wakes the client coroutines so
-  // they exit; `on_stop` runs on the client thread (closing their connections).
+  // they exit; the closer set by SetCloser then runs on the client thread.
   void Stop();
   bool stopped() const;
   // Client thread: a connection to close when the peer stops (the stream reader's).
