@@ -1,12 +1,202 @@
 #include "embed/member.h"
 
+#include <signal.h>
+
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <memory>
+
+#include "api/health_handler.h"
+#include "api/v3_services.h"
+#include "api/version_handler.h"
+#include "base/log.h"
+#include "bootstrap/static_cluster.h"
+#include "embed/config.h"
+#include "net/server.h"
+#include "server/etcd_server.h"
+#include "wal/wal_dir.h"
 
 namespace etcdpp::embed {
+namespace {
 
-int RunMember(const Config&) {
-  std::fprintf(stderr, "etcd: the member is not built yet\n");
-  return 1;
+constexpr std::string_view kPkg = "embed";
+
+std::vector<std::string> UrlStrings(const std::vector<Url>& urls) {
+  std::vector<std::string> out;
+  for (const auto& u : urls) out.push_back(u.String());
+  return out;
+}
+
+void LogStartup(const Config& c, Logger& log) {
+  log.Info(kPkg, "name = " + c.name);
+  log.Info(kPkg, "data dir = " + c.data_dir);
+  log.Info(kPkg, "member dir = " + c.data_dir + "/member");
+  log.Info(kPkg, "heartbeat = " + std::to_string(c.heartbeat_interval_ms) + "ms");
+  log.Info(kPkg, "election = " + std::to_string(c.election_timeout_ms) + "ms");
+  log.Info(kPkg, "snapshot count = " + std::to_string(c.snapshot_count));
+  log.Info(kPkg, "advertise client URLs = " + JoinUrls(c.advertise_client_urls));
+  log.Info(kPkg, "initial advertise peer URLs = " + JoinUrls(c.initial_advertise_peer_urls));
+  log.Info(kPkg, "initial cluster = " + c.initial_cluster);
+}
+
+server::ServerConfig ToServerConfig(const Config& c) {
+  server::ServerConfig s;
+  s.name = c.name;
+  s.data_dir = c.data_dir;
+  s.wal_dir = c.wal_dir;
+  s.new_cluster = c.IsNewCluster();
+  s.advertise_client_urls = UrlStrings(c.advertise_client_urls);
+  s.tick = std::chrono::milliseconds(c.heartbeat_interval_ms);
+  s.election_ticks = static_cast<int>(c.ElectionTicks());
+  s.pre_vote = c.pre_vote;
+  s.initial_election_tick_advance = c.initial_election_tick_advance;
+  s.snapshot_count = c.snapshot_count;
+  s.max_request_bytes = c.max_request_bytes;
+  s.max_txn_ops = c.max_txn_ops;
+  s.quota_backend_bytes = c.quota_backend_bytes;
+  auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(c.backend_batch_interval).count();
+  s.backend_batch_interval_ms = interval > 0 ? static_cast<int>(interval) : 100;
+  s.backend_batch_limit = c.backend_batch_limit > 0 ? static_cast<size_t>(c.backend_batch_limit) : 10000;
+  s.unsafe_no_fsync = c.unsafe_no_fsync;
+  s.logger = c.logger;
+  return s;
+}
+
+net::ServerOptions ToNetOptions(const Config& c) {
+  net::ServerOptions o;
+  o.max_recv_message_bytes = c.max_request_bytes + 512 * 1024;  // etcd's gRPC receive limit
+  o.max_http_body_bytes = o.max_recv_message_bytes;
+  o.max_concurrent_streams = c.max_concurrent_streams;
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  o.keepalive_interval = duration_cast<milliseconds>(c.grpc_keepalive_interval);
+  o.keepalive_timeout = duration_cast<milliseconds>(c.grpc_keepalive_timeout);
+  o.keepalive_min_time = duration_cast<milliseconds>(c.grpc_keepalive_min_time);
+  return o;
+}
+
+// Waits for SIGINT/SIGTERM (blocked in every thread) or `done`; returns the signal, or 0.
+int WaitSignal(const sigset_t& set, std::chrono::milliseconds timeout) {
+  timespec ts{static_cast<time_t>(timeout.count() / 1000), static_cast<long>((timeout.count() % 1000) * 1000000)};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+}  // namespace
+
+int RunMember(const Config& config) {
+  Logger* log = config.logger;
+  // Block the stop signals before any thread starts, so only sigtimedwait sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  if (log) LogStartup(config, *log);
+  server::ServerConfig sc = ToServerConfig(config);
+  base::PosixFileSystem fs;
+  const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
+  size_t member_count = 1;
+  if (!wal::Exist(fs, wal_dir)) {
+    auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
+                                             UrlStrings(config.initial_advertise_peer_urls),
+                                             config.initial_cluster_token);
+    if (!ic.ok()) {
+      std::fprintf(stderr, "etcd: %s\n", ic.status().message().c_str());
+      return 1;
+    }
+    sc.member_id = ic->local_id;
+    sc.cluster_id = ic->cluster_id;
+    sc.initial_members = ic->members;
+    member_count = ic->members.size();
+  }
+  if (member_count > 1) {
+    std::fprintf(stderr, "etcd: clusters of more than one member are not supported yet by etcdpp\n");
+    return 1;
+  }
+
+  net::Router peer_router;
+  api::RegisterVersionHandler(peer_router, [] { return std::string("3.4.0"); });
+  net::Server peer_server(std::move(peer_router), net::ServerOptions{});
+  for (const auto& u : config.listen_peer_urls) {
+    if (auto r = peer_server.Listen(u.String()); !r.ok()) {
+      if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
+      return 1;
+    }
+  }
+
+  server::NoPeersTransport transport;
+  auto opened = server::EtcdServer::Open(sc, &transport);
+  if (!opened.ok()) {
+    if (log) log->Fatal("etcdmain", opened.status().message());
+    return 1;
+  }
+  std::unique_ptr<server::EtcdServer> member = std::move(*opened);
+  server::EtcdServer* m = member.get();
+
+  net::Router client_router;
+  api::RegisterVersionHandler(client_router, [m] {
+    std::string v = m->cluster_version();
+    return v.empty() ? std::string("not_decided") : v.substr(0, v.rfind('.')) + ".0";
+  });
+  api::RegisterHealthHandler(client_router, [m](std::vector<std::string>, std::function<void(bool)> done) {
+    m->CheckHealth(std::move(done));
+  });
+  api::RegisterGrpcHealthService(client_router);
+  api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
+  std::shared_ptr<const net::TlsContext> tls;
+  if (!config.client_tls.Empty()) {
+    auto t = net::TlsContext::Create(net::TlsConfig{config.client_tls.cert_file, config.client_tls.key_file,
+                                                    config.client_tls.trusted_ca_file,
+                                                    config.client_tls.client_cert_auth});
+    if (!t.ok()) {
+      if (log) log->Fatal("etcdmain", t.status().message());
+      return 1;
+    }
+    tls = *t;
+  }
+  net::Server client_server(std::move(client_router), ToNetOptions(config));
+  for (const auto& u : config.listen_client_urls) {
+    if (auto r = client_server.Listen(u.String(), tls); !r.ok()) {
+      if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
+      return 1;
+    }
+  }
+
+  if (Status s = peer_server.Start(); !s.ok()) return 1;
+  if (Status s = member->Start(); !s.ok()) return 1;
+  int sig = 0;
+  // etcd serves clients once the member has joined raft and published itself.
+  while (!member->ready() && sig == 0) sig = WaitSignal(stop_signals, std::chrono::milliseconds(50));
+  if (sig == 0) {
+    if (Status s = client_server.Start(); !s.ok()) return 1;
+    if (log) {
+      log->Info(kPkg, "ready to serve client requests");
+      for (const auto& u : config.listen_client_urls) {
+        if (u.scheme == "http") {
+          log->Notice(kPkg, "serving insecure client requests on " + u.host_port + ", this is strongly discouraged!");
+        } else if (u.scheme == "https") {
+          log->Info(kPkg, "serving client requests on " + u.host_port);
+        }
+      }
+    }
+    while (sig == 0) sig = WaitSignal(stop_signals, std::chrono::seconds(1));
+  }
+  if (log) {
+    log->Notice("pkg/osutil", std::string("received ") + (sig == SIGINT ? "interrupt" : "terminated") +
+                                  " signal, shutting down...");
+  }
+  client_server.Stop();
+  member->Stop();
+  peer_server.Stop();
+  if (log) log->Flush();
+  // Leave the way etcd does: with the signal's own status.
+  signal(sig, SIG_DFL);
+  pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+  raise(sig);
+  return 0;
 }
 
 }  // namespace etcdpp::embed

@@ -131,10 +131,13 @@ void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
     deps_.waits->Trigger(id, std::move(result));
     return;
   }
+  // etcd proposes v2 requests (member attributes, cluster version) as a bare Request,
+  // whose bytes may also parse as an InternalRaftRequest carrying a garbled v2 field.
   etcdserverpb::Request v2;
-  if (r.has_v2()) {
+  if (!v2.ParseFromString(e.data()) || v2.method().empty()) {
     v2 = r.v2();
-  } else if (!v2.ParseFromString(e.data())) {
+  }
+  if (v2.method().empty()) {
     if (deps_.logger) deps_.logger->Error("etcdserver", "unreadable entry at index " + std::to_string(e.index()));
     MarkApplied(e.index(), e.term());
     return;

@@ -108,6 +108,8 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   rc.check_quorum = true;
   rc.pre_vote = s.config.pre_vote;
   rc.rng = s.rng.get();
+  s.raft_log = std::make_unique<RaftLogAdapter>(s.log());
+  rc.logger = s.raft_log.get();
   ETCDPP_ASSIGN_OR_RETURN(auto node, raft::RawNode::Create(rc));
   if (!have_wal) {
     std::vector<raft::Peer> peers;
@@ -246,6 +248,7 @@ void EtcdServer::Impl::Publish() {
     auto future = promise->get_future();
     ProposeBytes(id, req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
     if (future.get().ok()) {
+      published.store(true);
       if (log()) {
         log()->Info("etcdserver", "published {Name:" + config.name + " ClientURLs:[" +
                                       [&] {
@@ -254,8 +257,27 @@ void EtcdServer::Impl::Publish() {
                                         return s;
                                       }() + "]} to cluster " + membership::IdToString(config.cluster_id));
       }
+      DecideClusterVersion();
       return;
     }
+  }
+}
+
+bool EtcdServer::ready() const { return impl_->published.load(); }
+void EtcdServer::Impl::DecideClusterVersion() {
+  // A new cluster's leader records the version every member of ours speaks.
+  if (!raft->is_leader() || !cluster->version().empty()) return;
+  etcdserverpb::Request req;
+  req.set_id(ids->Next());
+  req.set_method("PUT");
+  req.set_path("/0/version");
+  req.set_val("3.4.0");
+  auto promise = std::make_shared<std::promise<etcdpp::Status>>();
+  auto future = promise->get_future();
+  ProposeBytes(req.id(), req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
+  if (future.get().ok() && log()) {
+    log()->Notice("etcdserver/membership", "set the initial cluster version to 3.4");
+    log()->Info("etcdserver/api", "enabled capabilities for version 3.4");
   }
 }
 

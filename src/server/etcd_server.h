@@ -81,6 +81,8 @@ class EtcdServer {
   // Linearizable health: a quorum read through raft, as etcd's /health does.
   void CheckHealth(std::function<void(bool healthy)> done);
 
+  // The member joined raft and published its name and client URLs (etcd's ReadyNotify).
+  bool ready() const;
   uint64_t member_id() const;
   uint64_t cluster_id() const;
   uint64_t leader() const;

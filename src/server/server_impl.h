@@ -24,6 +24,23 @@
 
 namespace etcdpp::server {
 
+// Hands raft's log lines to the member's logger in raft's own line shape.
+class RaftLogAdapter final : public raft::LogSink {
+ public:
+  explicit RaftLogAdapter(Logger* logger) : logger_(logger) {}
+  void Log(raft::LogLevel level, std::string_view line) override {
+    if (!logger_) return;
+    etcdpp::LogLevel l = level == raft::LogLevel::kDebug     ? etcdpp::LogLevel::kDebug
+                         : level == raft::LogLevel::kWarning ? etcdpp::LogLevel::kWarn
+                         : level == raft::LogLevel::kError   ? etcdpp::LogLevel::kError
+                                                             : etcdpp::LogLevel::kInfo;
+    logger_->Raft(l, line);
+  }
+
+ private:
+  Logger* logger_;
+};
+
 struct EtcdServer::Impl {
   ServerConfig config;
   Transport* transport = nullptr;
@@ -34,11 +51,13 @@ struct EtcdServer::Impl {
   std::unique_ptr<wal::Wal> wal;
   raft::MemoryStorage storage;
   std::unique_ptr<raft::SplitMixRng> rng;
+  std::unique_ptr<RaftLogAdapter> raft_log;
   std::unique_ptr<IdGenerator> ids;
   WaitRegistry waits;
   std::unique_ptr<Applier> applier;
   std::unique_ptr<RaftNode> raft;
   std::atomic<bool> stopped{false};
+  std::atomic<bool> published{false};
 
   // Proposals waiting for their result, by deadline, so that a lost one times out.
   std::mutex timeout_mu;  // guards deadlines and timeout_stop
@@ -59,6 +78,7 @@ struct EtcdServer::Impl {
   Status RestartFromWal();
   void RunTimeouts();
   void Publish();
+  void DecideClusterVersion();
   // Proposes an InternalRaftRequest and runs `done` with the applied result.
   void ProposeV3(etcdserverpb::InternalRaftRequest r, ApplyCallback done);
   // Proposes raw bytes registered under request id `id`.
