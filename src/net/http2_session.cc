@@ -165,14 +165,18 @@ asio::awaitable<void> Http2Session::Run(std::string initial) {
   nghttp2_session_callbacks_new(&cbs);
   nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, Callbacks::OnBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(cbs, Callbacks::OnHeader);
+
   nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, Callbacks::OnFrameRecv);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, Callbacks::OnDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(cbs, Callbacks::OnStreamClose);
   nghttp2_session_callbacks_set_on_frame_send_callback(cbs, Callbacks::OnFrameSend);
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
-  // We answer pings ourselves only through nghttp2's automatic ACK; keep it.
-  nghttp2_option_set_no_http_messaging(opt, 0);
+  // No HTTP messaging checks: grpc-go clients given "http://host:port" as a passthrough
+  // target (etcdctl endpoint status/hashkv) send ":authority: http://host:port", which
+  // nghttp2 would reset as invalid while grpc-go servers (etcd) accept it. Requests
+  // without :method or :path are refused by the session's own dispatch.
+  nghttp2_option_set_no_http_messaging(opt, 1);
   nghttp2_session_server_new2(&h2_, cbs, this, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
