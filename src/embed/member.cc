@@ -14,6 +14,8 @@
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
 #include "net/server.h"
+#include "peer/peer_handlers.h"
+#include "peer/raft_http_transport.h"
 #include "server/etcd_server.h"
 #include "wal/wal_dir.h"
 
@@ -98,7 +100,6 @@ int RunMember(const Config& config) {
   server::ServerConfig sc = ToServerConfig(config);
   base::PosixFileSystem fs;
   const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
-  size_t member_count = 1;
   if (!wal::Exist(fs, wal_dir)) {
     auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
                                              UrlStrings(config.initial_advertise_peer_urls),
@@ -110,31 +111,41 @@ int RunMember(const Config& config) {
     sc.member_id = ic->local_id;
     sc.cluster_id = ic->cluster_id;
     sc.initial_members = ic->members;
-    member_count = ic->members.size();
   }
-  if (member_count > 1) {
-    std::fprintf(stderr, "etcd: clusters of more than one member are not supported yet by etcdpp\n");
-    return 1;
-  }
-
-  net::Router peer_router;
-  api::RegisterVersionHandler(peer_router, [] { return std::string("3.4.0"); });
-  net::Server peer_server(std::move(peer_router), net::ServerOptions{});
-  for (const auto& u : config.listen_peer_urls) {
-    if (auto r = peer_server.Listen(u.String()); !r.ok()) {
-      if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
-      return 1;
-    }
-  }
-
-  server::NoPeersTransport transport;
-  auto opened = server::EtcdServer::Open(sc, &transport);
+  auto opened = server::EtcdServer::Open(sc, nullptr);
   if (!opened.ok()) {
     if (log) log->Fatal("etcdmain", opened.status().message());
     return 1;
   }
   std::unique_ptr<server::EtcdServer> member = std::move(*opened);
   server::EtcdServer* m = member.get();
+
+  peer::TransportOptions to;
+  to.local_id = m->member_id();
+  to.cluster_id = m->cluster_id();
+  to.local_peer_urls = UrlStrings(config.initial_advertise_peer_urls);
+  to.on_message = [m](raftpb::Message msg) { m->Step(std::move(msg)); };
+  to.on_unreachable = [m](uint64_t id) { m->ReportUnreachable(id); };
+  to.is_removed = [m](uint64_t id) { return m->IsRemoved(id); };
+  to.logger = log;
+  peer::RaftHttpTransport transport(std::move(to));
+  m->SetTransport(&transport);
+
+  net::Router peer_router;
+  peer::RegisterPeerHandlers(peer_router, peer::PeerHandlerDeps{
+                                              &transport, [m] { return m->Members(); },
+                                              [m] { return m->cluster_version(); },
+                                              config.data_dir + "/member/snap"});
+  net::ServerOptions peer_options;
+  // Snapshot bodies arrive whole until the peer server streams request bodies.
+  peer_options.max_http_body_bytes = size_t{1} << 30;
+  net::Server peer_server(std::move(peer_router), peer_options);
+  for (const auto& u : config.listen_peer_urls) {
+    if (auto r = peer_server.Listen(u.String()); !r.ok()) {
+      if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
+      return 1;
+    }
+  }
 
   net::Router client_router;
   api::RegisterVersionHandler(client_router, [m] {
@@ -191,6 +202,7 @@ int RunMember(const Config& config) {
   client_server.Stop();
   member->Stop();
   peer_server.Stop();
+  transport.Stop();
   if (log) log->Flush();
   // Leave the way etcd does: with the signal's own status.
   signal(sig, SIG_DFL);

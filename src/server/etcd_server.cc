@@ -122,8 +122,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   }
   s.ids = std::make_unique<IdGenerator>(s.config.member_id, NowMs());
   ApplierDeps deps{s.backend.get(), s.kv.get(), s.cluster.get(), &s.waits, s.log(), nullptr, nullptr};
-  deps.on_conf_change = [transport, id = s.config.member_id](const raftpb::ConfChange& cc,
+  deps.on_conf_change = [impl = &s, id = s.config.member_id](const raftpb::ConfChange& cc,
                                                                const ConfChangeContext* ctx) {
+    Transport* transport = impl->transport;
     if (!transport || cc.node_id() == id) return;
     if (cc.type() == raftpb::ConfChangeRemoveNode) {
       transport->RemovePeer(cc.node_id());
@@ -132,13 +133,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
     }
   };
   s.applier = std::make_unique<Applier>(std::move(deps), ci);
-  RaftNodeOptions ro;
-  ro.id = s.config.member_id;
-  ro.tick = s.config.tick;
-  ro.request_timeout = s.request_timeout();
-  s.raft = std::make_unique<RaftNode>(ro, std::move(node), &s.storage, s.wal.get(),
-                                      transport, s.applier.get(), s.log(), [](etcdpp::Status) {});
-  s.applier->SetRaftNode(s.raft.get());
+  s.node = std::move(node);
   return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
 }
 
@@ -146,10 +141,20 @@ EtcdServer::EtcdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 EtcdServer::~EtcdServer() { Stop(); }
 
+void EtcdServer::SetTransport(Transport* transport) { impl_->transport = transport; }
+
 Status EtcdServer::Start() {
   Impl& s = *impl_;
+  if (!s.transport) s.transport = &s.no_peers;
+  RaftNodeOptions ro;
+  ro.id = s.config.member_id;
+  ro.tick = s.config.tick;
+  ro.request_timeout = s.request_timeout();
+  s.raft = std::make_unique<RaftNode>(ro, std::move(s.node), &s.storage, s.wal.get(), s.transport,
+                                      s.applier.get(), s.log(), [](etcdpp::Status) {});
+  s.applier->SetRaftNode(s.raft.get());
   for (const auto& m : s.cluster->Members()) {
-    if (m.id != s.config.member_id && s.transport) s.transport->AddPeer(m.id, m.peer_urls);
+    if (m.id != s.config.member_id) s.transport->AddPeer(m.id, m.peer_urls);
   }
   s.applier->Start();
   s.raft->Start();
@@ -161,6 +166,7 @@ Status EtcdServer::Start() {
 void EtcdServer::Stop() {
   Impl& s = *impl_;
   if (s.stopped.exchange(true)) return;
+  if (!s.raft) return;  // never started
   {
     std::lock_guard lock(s.timeout_mu);
     s.timeout_stop = true;
@@ -263,6 +269,17 @@ void EtcdServer::Impl::Publish() {
   }
 }
 
+void EtcdServer::Step(raftpb::Message message) {
+  if (impl_->raft && !impl_->stopped.load()) impl_->raft->Step(std::move(message));
+}
+
+void EtcdServer::ReportUnreachable(uint64_t id) {
+  if (impl_->raft && !impl_->stopped.load()) impl_->raft->ReportUnreachable(id);
+}
+
+std::vector<membership::Member> EtcdServer::Members() const { return impl_->cluster->Members(); }
+bool EtcdServer::IsRemoved(uint64_t id) const { return impl_->cluster->IsRemoved(id); }
+
 bool EtcdServer::ready() const { return impl_->published.load(); }
 void EtcdServer::Impl::DecideClusterVersion() {
   // A new cluster's leader records the version every member of ours speaks.
@@ -283,13 +300,13 @@ void EtcdServer::Impl::DecideClusterVersion() {
 
 uint64_t EtcdServer::member_id() const { return impl_->config.member_id; }
 uint64_t EtcdServer::cluster_id() const { return impl_->cluster->id(); }
-uint64_t EtcdServer::leader() const { return impl_->raft->leader(); }
+uint64_t EtcdServer::leader() const { return impl_->raft ? impl_->raft->leader() : 0; }
 std::string EtcdServer::cluster_version() const { return impl_->cluster->version(); }
 
 void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* header) const {
   header->set_cluster_id(cluster_id());
   header->set_member_id(member_id());
-  header->set_raft_term(impl_->raft->term());
+  header->set_raft_term(impl_->raft ? impl_->raft->term() : 0);
   if (header->revision() == 0) header->set_revision(impl_->kv->Rev());
 }
 

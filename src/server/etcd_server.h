@@ -56,8 +56,11 @@ class EtcdServer {
   using Done = std::function<void(Result<T>)>;
 
   // Opens the data dir (creating and bootstrapping it for a new member), replays the WAL
-  // after the backend's consistent index, and gets ready to Start.
+  // after the backend's consistent index, and gets ready to Start. The transport may be
+  // given later (SetTransport), once the member and cluster IDs are known.
   static Result<std::unique_ptr<EtcdServer>> Open(ServerConfig config, Transport* transport);
+  // Before Start only.
+  void SetTransport(Transport* transport);
   ~EtcdServer();
 
   // Starts the raft and apply threads, then publishes this member's name and client URLs.
@@ -84,6 +87,12 @@ class EtcdServer {
   // The member joined raft and published its name and client URLs (etcd's ReadyNotify).
   bool ready() const;
   uint64_t member_id() const;
+  // From the peer transport (any thread): a raft message from another member, and a
+  // member that could not be reached.
+  void Step(raftpb::Message message);
+  void ReportUnreachable(uint64_t id);
+  std::vector<membership::Member> Members() const;
+  bool IsRemoved(uint64_t id) const;
   uint64_t cluster_id() const;
   uint64_t leader() const;
   std::string cluster_version() const;

@@ -44,6 +44,7 @@ class RaftLogAdapter final : public raft::LogSink {
 struct EtcdServer::Impl {
   ServerConfig config;
   Transport* transport = nullptr;
+  NoPeersTransport no_peers;  // the transport of a member started without one
   base::PosixFileSystem fs;
   std::unique_ptr<backend::Backend> backend;
   std::unique_ptr<mvcc::KvStore> kv;
@@ -55,6 +56,7 @@ struct EtcdServer::Impl {
   std::unique_ptr<IdGenerator> ids;
   WaitRegistry waits;
   std::unique_ptr<Applier> applier;
+  std::unique_ptr<raft::RawNode> node;  // until Start hands it to the raft thread
   std::unique_ptr<RaftNode> raft;
   std::atomic<bool> stopped{false};
   std::atomic<bool> published{false};
