@@ -1,6 +1,9 @@
 # The two commands of the README are `make run` and `make test`; the rest serve them.
 BUILD_DIR ?= build
+# ccache: paths relative to the checkout and no working directory in the hash, so a fresh
+# clone in another folder reuses the objects of earlier builds.
 export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 JOBS ?= $(shell nproc)
 
 .PHONY: deps configure build run test unit e2e clean

@@ -74,3 +74,58 @@ class ProcessGroup:
         for p in reversed(self.procs):
             self.stop(p)
         self.procs.clear()
+
+
+class Member:
+    """One etcd member (ours or etcd 3.4's) on loopback ports, in its own data dir."""
+
+    def __init__(self, procs, binary, workdir, name="default"):
+        self.procs = procs
+        self.binary = binary
+        self.workdir = pathlib.Path(workdir)
+        self.name = name
+        self.client_port = free_port()
+        self.peer_port = free_port()
+        self.client_url = f"http://127.0.0.1:{self.client_port}"
+        self.peer_url = f"http://127.0.0.1:{self.peer_port}"
+        self.proc = None
+        self.log_path = self.workdir / f"{name}.log"
+
+    def args(self, extra=()):
+        return [self.binary, "--name", self.name,
+                "--data-dir", str(self.workdir / f"{self.name}.etcd"),
+                "--listen-client-urls", self.client_url,
+                "--advertise-client-urls", self.client_url,
+                "--listen-peer-urls", self.peer_url,
+                "--initial-advertise-peer-urls", self.peer_url,
+                "--initial-cluster", f"{self.name}={self.peer_url}", *extra]
+
+    def start(self, extra=(), timeout=20):
+        self.proc = self.procs.start(self.args(extra), log_path=str(self.log_path), cwd=str(self.workdir))
+        wait_until(lambda: self.proc.poll() is not None or self.healthy(), timeout=timeout,
+                   what=f"{self.name} to serve clients")
+        assert self.proc.poll() is None, self.log()
+        return self
+
+    def healthy(self):
+        import urllib.request
+        try:
+            with urllib.request.urlopen(self.client_url + "/health", timeout=1) as r:
+                return b'"true"' in r.read()
+        except OSError:
+            return False
+
+    def stop(self, sig=signal.SIGTERM):
+        return self.procs.stop(self.proc, sig=sig)
+
+    def log(self):
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def ctl(self, *args, input=None, check=True, timeout=20):
+        """Runs the real etcdctl (v3) against this member."""
+        out = subprocess.run(["etcdctl", "--endpoints", self.client_url, "--command-timeout=5s", *args],
+                             input=input, capture_output=True, text=True, timeout=timeout,
+                             env={**os.environ, "ETCDCTL_API": "3"})
+        if check:
+            assert out.returncode == 0, f"etcdctl {args}: {out.stdout}{out.stderr}"
+        return out
