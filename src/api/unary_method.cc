@@ -59,7 +59,7 @@ void ServeGateway(const UnaryMethod& m, const net::HttpRequest& request, net::Ht
 
 net::GrpcStatus ToGrpcStatus(const Status& status) {
   if (status.ok()) return net::GrpcStatus::Ok();
-  return net::GrpcStatus{static_cast<net::GrpcCode>(server::GrpcCodeOf(status)), status.message()};
+  return net::GrpcStatus{server::GrpcCodeOf(status), status.message()};
 }
 
 void RegisterUnary(net::Router& router, UnaryMethod method) {

@@ -5,28 +5,11 @@
 #include <string>
 #include <string_view>
 
+#include "base/grpc_code.h"
+
 namespace etcdpp::net {
 
-// Numbering is the gRPC wire protocol's.
-enum class GrpcCode : int {
-  kOk = 0,
-  kCancelled = 1,
-  kUnknown = 2,
-  kInvalidArgument = 3,
-  kDeadlineExceeded = 4,
-  kNotFound = 5,
-  kAlreadyExists = 6,
-  kPermissionDenied = 7,
-  kResourceExhausted = 8,
-  kFailedPrecondition = 9,
-  kAborted = 10,
-  kOutOfRange = 11,
-  kUnimplemented = 12,
-  kInternal = 13,
-  kUnavailable = 14,
-  kDataLoss = 15,
-  kUnauthenticated = 16,
-};
+using GrpcCode = ::etcdpp::GrpcCode;
 
 struct GrpcStatus {
   GrpcCode code = GrpcCode::kOk;

@@ -33,7 +33,7 @@ StatusCode StatusCodeFor(GrpcCode code) {
     case G::kResourceExhausted: return StatusCode::kResourceExhausted;
     case G::kUnavailable: return StatusCode::kUnavailable;
     case G::kDeadlineExceeded: return StatusCode::kDeadlineExceeded;
-    case G::kCanceled: return StatusCode::kCancelled;
+    case G::kCancelled: return StatusCode::kCancelled;
     case G::kDataLoss: return StatusCode::kCorruption;
     case G::kUnimplemented: return StatusCode::kUnimplemented;
     default: return StatusCode::kInternal;
@@ -58,7 +58,7 @@ GrpcCode GrpcCodeOf(const Status& status) {
     case StatusCode::kResourceExhausted: return G::kResourceExhausted;
     case StatusCode::kUnavailable: return G::kUnavailable;
     case StatusCode::kDeadlineExceeded: return G::kDeadlineExceeded;
-    case StatusCode::kCancelled: return G::kCanceled;
+    case StatusCode::kCancelled: return G::kCancelled;
     case StatusCode::kUnimplemented: return G::kUnimplemented;
     case StatusCode::kCorruption: return G::kDataLoss;
     default: return G::kUnknown;
@@ -68,7 +68,7 @@ GrpcCode GrpcCodeOf(const Status& status) {
 int HttpStatusOf(GrpcCode code) {
   switch (code) {
     case G::kOk: return 200;
-    case G::kCanceled: return 408;
+    case G::kCancelled: return 408;
     case G::kUnknown: return 500;
     case G::kInvalidArgument: return 400;
     case G::kDeadlineExceeded: return 504;

@@ -8,29 +8,12 @@
 
 #include <string_view>
 
+#include "base/grpc_code.h"
 #include "base/status.h"
 
 namespace etcdpp::server {
 
-enum class GrpcCode : int {
-  kOk = 0,
-  kCanceled = 1,
-  kUnknown = 2,
-  kInvalidArgument = 3,
-  kDeadlineExceeded = 4,
-  kNotFound = 5,
-  kAlreadyExists = 6,
-  kPermissionDenied = 7,
-  kResourceExhausted = 8,
-  kFailedPrecondition = 9,
-  kAborted = 10,
-  kOutOfRange = 11,
-  kUnimplemented = 12,
-  kInternal = 13,
-  kUnavailable = 14,
-  kDataLoss = 15,
-  kUnauthenticated = 16,
-};
+using GrpcCode = ::etcdpp::GrpcCode;
 
 struct EtcdError {
   std::string_view message;
@@ -108,7 +91,7 @@ inline constexpr EtcdError kTimeoutLeaderTransfer{
     "etcdserver: request timed out, leader transfer took too long", GrpcCode::kUnknown};
 
 inline constexpr EtcdError kCorrupt{"etcdserver: corrupt cluster", GrpcCode::kDataLoss};
-inline constexpr EtcdError kWatchCanceled{"etcdserver: watch canceled", GrpcCode::kCanceled};
+inline constexpr EtcdError kWatchCanceled{"etcdserver: watch canceled", GrpcCode::kCancelled};
 inline constexpr EtcdError kDuplicateWatchId{"mvcc: duplicate watch ID provided on the WatchStream", GrpcCode::kUnknown};
 }  // namespace errors
 
