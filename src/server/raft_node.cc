@@ -161,7 +161,7 @@ void RaftNode::Run() {
       batch.swap(inbox_);
       new_reads.swap(reads_waiting_);
     }
-    for (auto& item : batch) Handle(item);
+    HandleBatch(batch);
     batch.clear();
     if (!new_reads.empty()) {
       auto& slot = reads_in_flight_[EncodeReadCtx(next_read_ctx_)];
@@ -181,6 +181,34 @@ void RaftNode::Run() {
     }
     if (fatal_) return;
   }
+}
+
+void RaftNode::HandleBatch(std::vector<Item>& items) {
+  // Consecutive proposals go to raft as one batch: one append and one broadcast for all
+  // the requests that arrived since the last turn.
+  std::vector<std::string> data;
+  std::vector<FailureCallback> on_failed;
+  auto flush = [&] {
+    if (data.empty()) return;
+    Status s = node_->ProposeBatch(std::move(data));
+    if (!s.ok()) {
+      for (auto& cb : on_failed) {
+        if (cb) cb(s);
+      }
+    }
+    data.clear();
+    on_failed.clear();
+  };
+  for (auto& item : items) {
+    if (auto* p = std::get_if<ProposeItem>(&item)) {
+      data.push_back(std::move(p->data));
+      on_failed.push_back(std::move(p->on_failed));
+      continue;
+    }
+    flush();
+    Handle(item);
+  }
+  flush();
 }
 
 void RaftNode::Handle(Item& item) {

@@ -116,6 +116,7 @@ class RaftNode {
   };
 
   void Run();
+  void HandleBatch(std::vector<Item>& items);
   void Handle(Item& item);
   void IssueReadIndex();
   void HandleReadStates(const std::vector<raft::ReadState>& states);
