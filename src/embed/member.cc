@@ -6,6 +6,8 @@
 #include <csignal>
 #include <cstdio>
 #include <memory>
+#include <atomic>
+#include <mutex>
 
 #include "api/health_handler.h"
 #include "api/v3_services.h"
@@ -13,6 +15,7 @@
 #include "base/log.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
+#include "membership/member.h"
 #include "net/server.h"
 #include "peer/peer_handlers.h"
 #include "peer/raft_http_transport.h"
@@ -128,6 +131,20 @@ int RunMember(const Config& config) {
   to.on_unreachable = [m](uint64_t id) { m->ReportUnreachable(id); };
   to.is_removed = [m](uint64_t id) { return m->IsRemoved(id); };
   to.logger = log;
+  // The guide: a member trying to join peers of another cluster stops instead of
+  // retrying. A member that already serves its cluster only logs a misconfigured peer.
+  std::mutex conflict_mu;  // guards conflicting_cluster
+  std::string conflicting_cluster;
+  std::atomic<bool> serving{false};
+  to.on_cluster_id_conflict = [&](const std::string& remote) {
+    if (serving.load()) return;
+    std::lock_guard lock(conflict_mu);
+    if (conflicting_cluster.empty()) conflicting_cluster = remote;
+  };
+  auto conflict = [&] {
+    std::lock_guard lock(conflict_mu);
+    return conflicting_cluster;
+  };
   peer::RaftHttpTransport transport(std::move(to));
   m->SetTransport(&transport);
 
@@ -180,8 +197,11 @@ int RunMember(const Config& config) {
   if (Status s = member->Start(); !s.ok()) return 1;
   int sig = 0;
   // etcd serves clients once the member has joined raft and published itself.
-  while (!member->ready() && sig == 0) sig = WaitSignal(stop_signals, std::chrono::milliseconds(50));
-  if (sig == 0) {
+  while (!member->ready() && sig == 0 && conflict().empty()) {
+    sig = WaitSignal(stop_signals, std::chrono::milliseconds(50));
+  }
+  if (sig == 0 && conflict().empty()) {
+    serving = true;
     if (Status s = client_server.Start(); !s.ok()) return 1;
     if (log) {
       log->Info(kPkg, "ready to serve client requests");
@@ -193,7 +213,16 @@ int RunMember(const Config& config) {
         }
       }
     }
-    while (sig == 0) sig = WaitSignal(stop_signals, std::chrono::seconds(1));
+    while (sig == 0 && conflict().empty()) sig = WaitSignal(stop_signals, std::chrono::milliseconds(200));
+  }
+  if (std::string remote = conflict(); !remote.empty() && sig == 0) {
+    std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",
+                 membership::IdToString(m->cluster_id()).c_str(), remote.c_str());
+    client_server.Stop();
+    member->Stop();
+    peer_server.Stop();
+    transport.Stop();
+    return 1;
   }
   if (log) {
     log->Notice("pkg/osutil", std::string("received ") + (sig == SIGINT ? "interrupt" : "terminated") +

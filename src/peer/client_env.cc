@@ -44,6 +44,7 @@ Status ReadRejection(const ClientEnv& env, uint64_t remote_id, int status, std::
         env.LogError("request sent was ignored (cluster ID mismatch: " + std::string(stream ? "peer" : "remote") +
                      "[" + remote + "]=" + std::string(remote_cluster_id) +
                      ", local=" + membership::IdToString(env.cluster_id) + ")");
+        if (env.cluster_id_conflict) env.cluster_id_conflict(std::string(remote_cluster_id));
         return FailedPrecondition(std::string(kErrClusterIdMismatch));
       }
       return FailedPrecondition("unhandled error \"" + std::string(body) + "\" when precondition failed");

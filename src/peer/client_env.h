@@ -25,6 +25,8 @@ struct ClientEnv {
   std::function<void(raftpb::Message)> deliver;   // drops messages once the transport stops
   std::function<void(uint64_t)> unreachable;
   std::function<void()> removed;  // a peer says this member was removed (410/403)
+  // A peer belongs to another cluster (412 "cluster ID mismatch"); gets its cluster ID (hex).
+  std::function<void(const std::string&)> cluster_id_conflict;
   Logger* logger = nullptr;       // may be null
 
   // X-Server-From, X-Server-Version, X-Min-Cluster-Version, X-Etcd-Cluster-ID, X-PeerURLs.

@@ -50,6 +50,7 @@ RaftHttpTransport::RaftHttpTransport(TransportOptions options)
   env_.deliver = [this](raftpb::Message m) { Deliver(std::move(m)); };
   env_.unreachable = [this](uint64_t id) { ReportUnreachable(id); };
   env_.removed = options_.on_removed;
+  env_.cluster_id_conflict = options_.on_cluster_id_conflict;
   env_.logger = options_.logger;
   heartbeat_ = std::make_unique<Heartbeat>(*io_);
   asio::post(*io_, [this] { HeartbeatTick(); });

@@ -54,6 +54,8 @@ struct TransportOptions {
   std::function<bool(uint64_t)> is_removed;
   // A peer answered that this member was removed. May be empty.
   std::function<void()> on_removed;
+  // A peer answered that it belongs to another cluster; gets that cluster's ID (hex). May be empty.
+  std::function<void(const std::string&)> on_cluster_id_conflict;
   // How connections are made (plain TCP when null; the TLS dialer goes here).
   std::unique_ptr<StreamDialer> dialer;
   std::chrono::milliseconds dial_timeout{1000};

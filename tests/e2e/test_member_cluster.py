@@ -1,5 +1,6 @@
 """The clustering guide's three-member static cluster, on 127.0.1.10-12, with etcdctl."""
 import json
+import re
 import signal
 import subprocess
 
@@ -131,3 +132,21 @@ def test_advertised_url_mismatch_gets_the_guides_error(etcd_bin, tmp_path):
     assert out.returncode == 1
     assert ("etcd: error setting up initial cluster: infra0 has different advertised URLs in the "
             "cluster and advertised peer URLs list") in out.stderr
+
+
+def test_member_of_another_cluster_exits_with_the_guides_conflicting_id_error(procs, etcd_bin, tmp_path):
+    c = Cluster(procs, etcd_bin, tmp_path)
+    for name in ("infra0", "infra1"):
+        c.start(name)
+    c.wait_healthy(["infra0", "infra1"])
+    args = guide_args(etcd_bin, "infra2", tmp_path / "infra2.etcd")
+    args[args.index("etcd-cluster-1")] = "another-cluster"
+    out = subprocess.run(args, capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    assert out.returncode == 1
+    local = re.search(r"conflicting cluster ID to the target cluster \(([0-9a-f]+) != ([0-9a-f]+)\)\. Exiting\.",
+                      out.stderr)
+    assert local, out.stderr[-2000:]
+    assert out.stderr.count("etcd: conflicting cluster ID to the target cluster") == 1
+    assert local.group(1) != local.group(2)
+    remote_status = json.loads(ctl(endpoint("infra0"), "endpoint", "status", "-w", "json").stdout)
+    assert format(remote_status[0]["Status"]["header"]["cluster_id"], "x") == local.group(2)
