@@ -248,20 +248,14 @@ void EtcdServer::Impl::Publish() {
       if (timeout_stop) return;
     }
     if (raft->leader() == 0) continue;
-    uint64_t id = ids->Next();
-    req.set_id(id);
-    auto promise = std::make_shared<std::promise<etcdpp::Status>>();
-    auto future = promise->get_future();
-    ProposeBytes(id, req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
-    if (future.get().ok()) {
+    req.set_id(ids->Next());
+    if (ProposeAndWait(req).ok()) {
       published.store(true);
       if (log()) {
-        log()->Info("etcdserver", "published {Name:" + config.name + " ClientURLs:[" +
-                                      [&] {
-                                        std::string s;
-                                        for (const auto& u : config.advertise_client_urls) s += (s.empty() ? "" : " ") + u;
-                                        return s;
-                                      }() + "]} to cluster " + membership::IdToString(config.cluster_id));
+        std::string urls;
+        for (const auto& u : config.advertise_client_urls) urls += (urls.empty() ? "" : " ") + u;
+        log()->Info("etcdserver", "published {Name:" + config.name + " ClientURLs:[" + urls +
+                                      "]} to cluster " + membership::IdToString(config.cluster_id));
       }
       DecideClusterVersion();
       return;
@@ -281,6 +275,15 @@ std::vector<membership::Member> EtcdServer::Members() const { return impl_->clus
 bool EtcdServer::IsRemoved(uint64_t id) const { return impl_->cluster->IsRemoved(id); }
 
 bool EtcdServer::ready() const { return impl_->published.load(); }
+etcdpp::Status EtcdServer::Impl::ProposeAndWait(const etcdserverpb::Request& req) {
+  // Only the publisher thread blocks here; every waiter is completed by apply, a drop, a
+  // timeout or Stop's FailAll, so the wait ends.
+  auto promise = std::make_shared<std::promise<etcdpp::Status>>();
+  auto future = promise->get_future();
+  ProposeBytes(req.id(), req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
+  return future.get();
+}
+
 void EtcdServer::Impl::DecideClusterVersion() {
   // A new cluster's leader records the version every member of ours speaks.
   if (!raft->is_leader() || !cluster->version().empty()) return;
@@ -289,10 +292,7 @@ void EtcdServer::Impl::DecideClusterVersion() {
   req.set_method("PUT");
   req.set_path("/0/version");
   req.set_val("3.4.0");
-  auto promise = std::make_shared<std::promise<etcdpp::Status>>();
-  auto future = promise->get_future();
-  ProposeBytes(req.id(), req.SerializeAsString(), [promise](ApplyResult r) { promise->set_value(r.status); });
-  if (future.get().ok() && log()) {
+  if (ProposeAndWait(req).ok() && log()) {
     log()->Notice("etcdserver/membership", "set the initial cluster version to 3.4");
     log()->Info("etcdserver/api", "enabled capabilities for version 3.4");
   }

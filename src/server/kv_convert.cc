@@ -2,6 +2,9 @@
 
 #include <memory>
 
+#include "mvcc/errors.h"
+#include "server/errors.h"
+
 namespace etcdpp::server {
 namespace {
 
@@ -130,15 +133,10 @@ void ToPb(const mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out) {
   for (const auto& r : in.responses) OpToPb(r, out->add_responses());
 }
 
-}  // namespace etcdpp::server
-
-#include "mvcc/errors.h"
-#include "server/errors.h"
-
-namespace etcdpp::server {
 Status MvccToClientError(const Status& s) {
   if (mvcc::IsCompacted(s)) return errors::kCompacted.status();
   if (mvcc::IsFutureRev(s)) return errors::kFutureRev.status();
   return s;
 }
+
 }  // namespace etcdpp::server

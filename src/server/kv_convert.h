@@ -19,9 +19,7 @@ void ToPb(const mvcc::PutResponse& in, etcdserverpb::PutResponse* out);
 void ToPb(const mvcc::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out);
 void ToPb(const mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out);
 
-}  // namespace etcdpp::server
-
-namespace etcdpp::server {
 // mvcc's own messages travel to clients with etcd's "etcdserver: " prefix.
 Status MvccToClientError(const Status& s);
+
 }  // namespace etcdpp::server

@@ -212,10 +212,7 @@ void RaftNode::HandleBatch(std::vector<Item>& items) {
 }
 
 void RaftNode::Handle(Item& item) {
-  if (auto* p = std::get_if<ProposeItem>(&item)) {
-    Status s = node_->Propose(std::move(p->data));
-    if (!s.ok() && p->on_failed) p->on_failed(s);
-  } else if (auto* c = std::get_if<ConfChangeItem>(&item)) {
+  if (auto* c = std::get_if<ConfChangeItem>(&item)) {
     Status s = node_->ProposeConfChange(c->cc);
     if (!s.ok() && c->on_failed) c->on_failed(s);
   } else if (auto* m = std::get_if<raftpb::Message>(&item)) {

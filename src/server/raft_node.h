@@ -117,6 +117,7 @@ class RaftNode {
 
   void Run();
   void HandleBatch(std::vector<Item>& items);
+  // Every item but proposals, which HandleBatch gathers.
   void Handle(Item& item);
   void IssueReadIndex();
   void HandleReadStates(const std::vector<raft::ReadState>& states);

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "backend/backend.h"
+#include "etcdserverpb/etcdserver.pb.h"
 #include "base/file_system.h"
 #include "mvcc/kv_store.h"
 #include "raft/raw_node.h"
@@ -81,6 +82,9 @@ struct EtcdServer::Impl {
   void RunTimeouts();
   void Publish();
   void DecideClusterVersion();
+  // Proposes a bare v2 request (etcd's form for member attributes and the cluster
+  // version) and blocks until its outcome. Publisher thread only.
+  etcdpp::Status ProposeAndWait(const etcdserverpb::Request& req);
   // Proposes an InternalRaftRequest and runs `done` with the applied result.
   void ProposeV3(etcdserverpb::InternalRaftRequest r, ApplyCallback done);
   // Proposes raw bytes registered under request id `id`.

@@ -35,6 +35,24 @@ ApplyCallback Typed(const EtcdServer* server, EtcdServer::Done<Resp> done) {
   };
 }
 
+// Runs a read at once (serializable) or once the read-index barrier is passed; a barrier
+// failure (no leader, timeout, stopped) goes to `done` instead.
+template <typename Resp>
+void ReadThen(EtcdServer::Impl& impl, bool serializable, std::function<void()> run,
+              EtcdServer::Done<Resp> done) {
+  if (serializable) {
+    run();
+    return;
+  }
+  impl.LinearizableRead([run = std::move(run), done = std::move(done)](etcdpp::Status s) {
+    if (!s.ok()) {
+      done(s);
+      return;
+    }
+    run();
+  });
+}
+
 }  // namespace
 
 void EtcdServer::Impl::LinearizableRead(std::function<void(etcdpp::Status)> read) {
@@ -65,17 +83,7 @@ void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeRes
     FillHeader(resp.mutable_header());
     done(std::move(resp));
   };
-  if (r.serializable()) {
-    run();
-    return;
-  }
-  impl_->LinearizableRead([run, done](etcdpp::Status s) {
-    if (!s.ok()) {
-      done(s);
-      return;
-    }
-    run();
-  });
+  ReadThen(*impl_, r.serializable(), std::move(run), std::move(done));
 }
 
 void EtcdServer::Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done) {
@@ -104,13 +112,7 @@ void EtcdServer::Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse>
       FillHeader(resp.mutable_header());
       done(std::move(resp));
     };
-    impl_->LinearizableRead([run, done](etcdpp::Status s) {
-      if (!s.ok()) {
-        done(s);
-        return;
-      }
-      run();
-    });
+    ReadThen(*impl_, /*serializable=*/false, std::move(run), std::move(done));
     return;
   }
   etcdserverpb::InternalRaftRequest req;
