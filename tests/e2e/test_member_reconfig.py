@@ -195,6 +195,7 @@ def test_learner_catches_up_through_a_snapshot_and_is_promoted(nodes):
     wait_until(lambda: "finished applying incoming snapshot" in nodes.log(1), timeout=60,
                what="the learner to install a snapshot")
     # A learner serves its status and serializable reads, nothing else.
+    nodes.wait_serving(1)
     refused = ctl(1, "put", "x", "y", check=False)
     assert "etcdserver: rpc not supported for learner" in refused.stderr
     def promoted():
