@@ -9,6 +9,7 @@ packages=(
   protobuf-compiler libprotobuf-dev libc-ares-dev libspdlog-dev libfmt-dev
   nlohmann-json3-dev libyaml-cpp-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libgrpc++-dev protobuf-compiler-grpc
   python3-grpcio python3-etcd3 python3-pytest curl procps iproute2
   etcd-server etcd-client
 )
