@@ -1,0 +1,225 @@
+#!/usr/bin/python3
+"""Runs one benchmark matrix against two etcd-compatible servers and writes the comparison.
+
+Both servers run in the same invocation, on loopback, with on-disk data dirs, cluster by
+cluster (ours 1-member, etcd 1-member, ours 3-member, etcd 3-member), so machine load
+drifts affect both alike. Every process is started by this script and stopped by its PID.
+Usage: bench/compare.sh (see there for the options).
+"""
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from etcdpp_e2e import ProcessGroup, free_port, wait_until  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+import compare_report  # noqa: E402
+
+
+class Cluster:
+    """n members of one binary on loopback ports, data dirs under workdir."""
+
+    def __init__(self, procs, binary, workdir, n):
+        self.procs, self.binary, self.n = procs, binary, n
+        self.workdir = pathlib.Path(workdir)
+        self.names = [f"m{i}" for i in range(n)]
+        self.client = {m: free_port() for m in self.names}
+        self.peer = {m: free_port() for m in self.names}
+        self.proc = {}
+
+    def endpoints(self):
+        return [f"127.0.0.1:{self.client[m]}" for m in self.names]
+
+    def data_dir(self, m):
+        return self.workdir / f"{m}.etcd"
+
+    def args(self, m):
+        cluster = ",".join(f"{x}=http://127.0.0.1:{self.peer[x]}" for x in self.names)
+        return [self.binary, "--name", m, "--data-dir", str(self.data_dir(m)),
+                "--listen-client-urls", f"http://127.0.0.1:{self.client[m]}",
+                "--advertise-client-urls", f"http://127.0.0.1:{self.client[m]}",
+                "--listen-peer-urls", f"http://127.0.0.1:{self.peer[m]}",
+                "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.peer[m]}",
+                "--initial-cluster", cluster, "--initial-cluster-token", "bench",
+                "--initial-cluster-state", "new"]
+
+    def start_member(self, m):
+        self.proc[m] = self.procs.start(self.args(m), log_path=str(self.workdir / f"{m}.log"))
+        return self.proc[m]
+
+    def start(self):
+        for m in self.names:
+            self.start_member(m)
+        for m in self.names:
+            wait_until(lambda: serving(self.endpoints()[self.names.index(m)]), timeout=30,
+                       what=f"{m} of {self.binary} to serve")
+
+    def stop(self):
+        for m in self.names:
+            self.procs.stop(self.proc[m])
+
+    def peak_rss_kb(self):
+        return {m: vm_hwm_kb(self.proc[m].pid) for m in self.names}
+
+
+def vm_hwm_kb(pid):
+    """Peak resident set size of a running process (VmHWM), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def serving(endpoint):
+    """True once a linearizable Range succeeds (the member has a leader and applies)."""
+    import grpc
+    ch = grpc.insecure_channel(endpoint)
+    try:
+        call = ch.unary_unary("/etcdserverpb.KV/Range", request_serializer=lambda b: b,
+                              response_deserializer=lambda b: b)
+        call(b"\x0a\x01a", timeout=1)  # RangeRequest{key: "a"}
+        return True
+    except grpc.RpcError:
+        return False
+    finally:
+        ch.close()
+
+
+def dir_bytes(path):
+    total = 0
+    for p in pathlib.Path(path).rglob("*"):
+        if p.is_file():
+            total += p.stat().st_size
+    return total
+
+
+class Bench:
+    def __init__(self, binary, scale):
+        self.binary, self.scale = binary, scale
+
+    def run(self, endpoints, workload, *args, clients=1, total=None, conns=None):
+        conns = conns or max(1, clients // 10)
+        cmd = [self.binary, "--endpoints", ",".join(endpoints), "--clients", str(clients),
+               "--conns", str(conns), "--json", "-", "--progress=false", workload, *args]
+        if total is not None:
+            cmd += ["--total", str(max(1, int(total * self.scale)))]
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        if out.returncode != 0:
+            return {"error": (out.stderr or out.stdout).strip()[-400:]}
+        return json.loads(out.stdout)
+
+
+def matrix(bench, eps, n):
+    """The measured rows for one cluster: row name -> etcd-bench JSON."""
+    rows = {}
+    def add(name, *a, **kw):
+        print(f"    {name}", flush=True)
+        rows[name] = bench.run(eps, *a, **kw)
+
+    add("put, 1 client", "put", "--key-space-size", "100000", clients=1, total=2000)
+    add("put, 50 clients", "put", "--key-space-size", "100000", clients=50, total=10000)
+    add("put, 500 clients", "put", "--key-space-size", "100000", clients=500, total=20000)
+    for cons, label in (("l", "linearizable"), ("s", "serializable")):
+        add(f"range {label}, 1 client", "range", "00000001", "--consistency", cons,
+            clients=1, total=5000)
+        add(f"range {label}, 500 clients", "range", "00000001", "--consistency", cons,
+            clients=500, total=40000)
+    add("watch, 1000 watchers", "watch", "--watchers", "1000", "--streams", "10",
+        "--put-total", str(max(1, int(200 * bench.scale))), "--put-rate", "0", clients=10)
+    add("lease keep-alive, 100 clients", "lease-keepalive", clients=100, total=20000)
+    return rows
+
+
+def data_and_restart(bench, cluster, scale):
+    """Data-dir size after 100 000 keys, then restart-to-serving time with 200 000 keys."""
+    keys = int(100000 * scale)
+    eps = cluster.endpoints()
+    common = ["--key-size", "16", "--val-size", "256", "--sequential-keys"]
+    r1 = bench.run(eps, "put", *common, "--key-space-size", str(keys), clients=200,
+                   total=keys / scale)
+    size = dir_bytes(cluster.data_dir(cluster.names[0]))
+    # 200 000 sequential keys: the first 100 000 again (new revisions) and 100 000 more.
+    r2 = bench.run(eps, "put", *common, "--key-space-size", str(2 * keys), clients=200,
+                   total=2 * keys / scale)
+    rss = cluster.peak_rss_kb()
+    m = cluster.names[0]
+    cluster.procs.stop(cluster.proc[m])
+    t0 = time.monotonic()
+    cluster.start_member(m)
+    wait_until(lambda: serving(eps[0]), timeout=120, interval=0.01, what="restart")
+    restart_s = time.monotonic() - t0
+    return {"keys": keys, "data_dir_bytes": size, "restart_s": restart_s,
+            "put_errors": [r.get("error") for r in (r1, r2) if "error" in r],
+            "peak_rss_kb_before_restart": rss}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ours", default=str(ROOT / "build" / "bin" / "etcd"))
+    ap.add_argument("--etcd", default="/usr/bin/etcd")
+    ap.add_argument("--bench", default=str(ROOT / "build" / "bin" / "etcd-bench"))
+    ap.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
+    ap.add_argument("--json-out", default=None, help="also keep the raw results here")
+    ap.add_argument("--scale", type=float, default=1.0,
+                    help="multiply every total (0.01 for a smoke run)")
+    ap.add_argument("--sizes", default="1,3")
+    a = ap.parse_args()
+
+    bench = Bench(a.bench, a.scale)
+    servers = {"ours": a.ours, "etcd": a.etcd}
+    results = {"started": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+               "scale": a.scale, "host": host_facts(), "servers": servers, "clusters": {}}
+    t_start = time.monotonic()
+    procs = ProcessGroup()
+    work = tempfile.mkdtemp(prefix="etcdpp-compare-", dir=os.environ.get("TMPDIR", "/tmp"))
+    try:
+        for n in [int(x) for x in a.sizes.split(",")]:
+            for who, binary in servers.items():
+                print(f"{n}-member cluster of {who} ({binary})", flush=True)
+                wd = pathlib.Path(work) / f"{who}-{n}"
+                wd.mkdir()
+                c = Cluster(procs, binary, wd, n)
+                c.start()
+                entry = {"rows": matrix(bench, c.endpoints(), n)}
+                if n == 1:
+                    print("    data dir and restart", flush=True)
+                    entry["disk"] = data_and_restart(bench, c, a.scale)
+                entry["peak_rss_kb"] = c.peak_rss_kb()
+                c.stop()
+                results["clusters"].setdefault(str(n), {})[who] = entry
+                shutil.rmtree(wd, ignore_errors=True)
+    finally:
+        procs.stop_all()
+        shutil.rmtree(work, ignore_errors=True)
+    results["wall_s"] = time.monotonic() - t_start
+    if a.json_out:
+        pathlib.Path(a.json_out).write_text(json.dumps(results, indent=1))
+    pathlib.Path(a.out).write_text(compare_report.render(results))
+    print(f"wrote {a.out} in {results['wall_s']:.0f} s")
+
+
+def host_facts():
+    cpus = os.cpu_count()
+    mem_kb = 0
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    ver = subprocess.run(["/usr/bin/etcd", "--version"], capture_output=True, text=True).stdout
+    return {"cpus": cpus, "mem_gib": round(mem_kb / 1048576, 1), "kernel": platform.release(),
+            "etcd_version": ver.splitlines()[0] if ver else "?"}
+
+
+if __name__ == "__main__":
+    main()
