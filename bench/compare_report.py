@@ -43,8 +43,12 @@ def main_table(n, clusters):
             err = ours[name].get("error") or etcd.get(name, {}).get("error")
             lines.append(f"| {name} | failed: {err} | | | | | |")
             continue
+        label = name
+        for who, sec, row in (("ours", so, ours[name]), ("etcd", se, etcd[name])):
+            if sec["errors"]:
+                label += f" ({who}: {sec['errors']} errors: {row.get('first_error', '')[:60]})"
         lines.append(
-            f"| {name} | {fmt_num(so['ops_per_s'])} | {fmt_num(se['ops_per_s'])} "
+            f"| {label} | {fmt_num(so['ops_per_s'])} | {fmt_num(se['ops_per_s'])} "
             f"| {fmt_ratio(ratio(so['ops_per_s'], se['ops_per_s']), True)} "
             f"| {fmt_num(so['latency_ms']['p99'], 2)} | {fmt_num(se['latency_ms']['p99'], 2)} "
             f"| {fmt_ratio(ratio(so['latency_ms']['p99'], se['latency_ms']['p99']), False)} |")
@@ -101,8 +105,12 @@ def render(results):
         "load generator, all members and anything else running on the machine share these "
         "CPUs.",
         f"- Servers: ours `{results['servers']['ours']}`, etcd `{results['servers']['etcd']}` "
-        f"({h['etcd_version']}); default flags, data dirs on disk, loopback; cluster by "
-        "cluster in the order ours then etcd.",
+        f"({h['etcd_version']}); default flags, data dirs on disk, loopback; both servers' "
+        "clusters of one size run at the same time (one idles while the other is measured).",
+        f"- Each row ran {results.get('rounds', 1)} times per server, alternating which "
+        "server went first (ours then etcd, then etcd then ours); each server's best round "
+        "(highest throughput) is shown, with that round's latencies: other work on this "
+        "shared machine comes in bursts, and one burst should not decide a row.",
         "- Client: `etcd-bench` (grpc++), `--conns` = clients / 10 (at least 1), connections "
         "spread round-robin over the members. Latency = request sent to response received; "
         "watch latency = put sent to event received.",
