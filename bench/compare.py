@@ -133,7 +133,7 @@ def matrix_rows(scale):
         rows.append((f"range {label}, 500 clients", args, dict(clients=500, total=40000)))
     rows.append(("watch, 1000 watchers",
                  ["watch", "--watchers", "1000", "--streams", "10", "--put-total",
-                  str(max(1, int(200 * scale))), "--put-rate", "0"], dict(clients=10)))
+                  str(max(1, int(500 * scale))), "--put-rate", "0"], dict(clients=10)))
     rows.append(("lease keep-alive, 100 clients", ["lease-keepalive"],
                  dict(clients=100, total=20000)))
     return rows

@@ -117,7 +117,7 @@ def render(results):
         "- Matrix per cluster: put (8-byte keys over 100 000 keys, 8-byte values) 1 client "
         "× 2 000, 50 × 10 000, 500 × 20 000; range of one key, linearizable and serializable, "
         "1 client × 5 000 and 500 × 40 000; watch: 1 000 watchers on one key over 10 streams, "
-        "200 puts from 10 clients as fast as possible (200 000 events); lease keep-alive: 100 "
+        "500 puts from 10 clients as fast as possible (500 000 events); lease keep-alive: 100 "
         "clients each with its own lease and stream, 20 000 round trips. 1-member cluster "
         "only: 100 000 puts of 16-byte keys and 256-byte values, data-dir size, then 200 000 "
         "more over 200 000 keys, stop (SIGTERM) and time from exec to the first successful "
