@@ -263,3 +263,37 @@ def test_cipher_suites_limit_what_clients_may_use(procs, etcd_bin, tmp_path, pki
         return "Cipher is " + cipher in out.stdout
     assert handshake("ECDHE-RSA-AES128-GCM-SHA256")
     assert not handshake("ECDHE-RSA-AES256-GCM-SHA384")
+
+
+def revoke(pki, name):
+    """A CRL from the CA listing `name`'s certificate (openssl ca needs a tiny database)."""
+    db = pki / f"crl-{name}"
+    db.mkdir()
+    (db / "index.txt").write_text("")
+    (db / "crlnumber").write_text("01\n")
+    (db / "ca.cnf").write_text(f"[ca]\ndefault_ca=d\n[d]\ndatabase={db}/index.txt\ncrlnumber={db}/crlnumber\n"
+                               "default_md=sha256\ndefault_crl_days=2\n")
+    openssl("ca", "-config", str(db / "ca.cnf"), "-revoke", f"{name}.crt", "-keyfile", "ca.key", "-cert", "ca.crt",
+            cwd=pki)
+    openssl("ca", "-config", str(db / "ca.cnf"), "-gencrl", "-keyfile", "ca.key", "-cert", "ca.crt",
+            "-out", str(db / "crl.pem"), cwd=pki)
+    return db / "crl.pem"
+
+
+def test_client_crl_and_peer_allowed_cn(procs, etcd_bin, tmp_path, pki):
+    issue("ca", "revoked", "root", "extendedKeyUsage=clientAuth", pki)
+    crl = revoke(pki, "revoked")
+    cluster = ",".join(f"m{i}={peer(i)}" for i in range(2))
+    # m1 accepts peer certificates of one CN only, which m0's is not.
+    proc = [start(procs, etcd_bin, tmp_path, i, cluster,
+                  guide_flags(pki, i) + ["--client-crl-file", str(crl)] +
+                  (["--peer-cert-allowed-cn", "someone-else"] if i == 1 else [])) for i in range(2)]
+    wait_until(lambda: "CommonName" in log(tmp_path, 1) or proc[1].poll() is not None, timeout=30,
+               what="m1 to refuse m0's certificate")
+    assert 'rejected connection from "127.0.0.1:' in log(tmp_path, 1)
+    assert "x509: certificate CommonName m0 is not allowed" in log(tmp_path, 1)
+    # The client port: a revoked certificate is refused, a good one would be served.
+    revoked = ["--cacert", str(pki / "ca.crt"), "--cert", str(pki / "revoked.crt"), "--key", str(pki / "revoked.key")]
+    out = ctl(0, "endpoint", "health", creds=revoked, check=False)
+    assert out.returncode != 0
+    assert "x509: certificate revoked" in log(tmp_path, 0)
