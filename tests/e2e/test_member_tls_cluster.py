@@ -211,8 +211,19 @@ def test_server_certificate_rotation_keeps_running_clients(tls_cluster, pki, tmp
     c.put("before", "1")
     # Replace m0's client certificate files in place with a new certificate.
     issue("ca", "renewed", "renewed-m0", f"subjectAltName=IP:{IPS[0]}\nextendedKeyUsage=serverAuth,clientAuth", pki)
+    for ext in ("key", "crt"):  # kept, so that later tests get m0's own certificate back
+        shutil.copy(pki / f"m0.{ext}", tmp_path / f"m0.{ext}")
     shutil.copy(pki / "renewed.key", pki / "m0.key")
     shutil.copy(pki / "renewed.crt", pki / "m0.crt")
+    try:
+        check_rotation(c, pki)
+    finally:
+        for ext in ("key", "crt"):
+            shutil.copy(tmp_path / f"m0.{ext}", pki / f"m0.{ext}")
+    c.close()
+
+
+def check_rotation(c, pki):
 
     def served_cn():
         out = subprocess.run(["openssl", "s_client", "-connect", f"{IPS[0]}:2379", "-CAfile", str(pki / "ca.crt"),
@@ -222,7 +233,6 @@ def test_server_certificate_rotation_keeps_running_clients(tls_cluster, pki, tmp
     wait_until(served_cn, timeout=20, what="new connections to get the new certificate")
     c.put("after", "2")  # the connection made before the change still works
     assert c.get("before")[0] == b"1"
-    c.close()
     ctl(0, "get", "after", creds=good(pki))
 
 
