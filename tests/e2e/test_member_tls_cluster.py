@@ -307,3 +307,23 @@ def test_client_crl_and_peer_allowed_cn(procs, etcd_bin, tmp_path, pki):
     out = ctl(0, "endpoint", "health", creds=revoked, check=False)
     assert out.returncode != 0
     assert "x509: certificate revoked" in log(tmp_path, 0)
+
+
+def test_http_https_and_unixs_client_listeners_on_one_member(procs, etcd_bin, tmp_path, pki):
+    # etcd's unix URLs name the socket by their host:port, in the working directory.
+    listen = f"http://{IPS[1]}:2379,{client(0)},unixs://etcd.sock:1"
+    p = procs.start([etcd_bin, "--data-dir", str(tmp_path / "d"), "--listen-client-urls", listen,
+                     "--advertise-client-urls", client(0), "--listen-peer-urls", peer(0, "http"),
+                     "--initial-advertise-peer-urls", peer(0, "http"), "--initial-cluster", f"default={peer(0, 'http')}",
+                     "--cert-file", str(pki / "m0.crt"), "--key-file", str(pki / "m0.key")],
+                    log_path=str(tmp_path / "m.log"), cwd=str(tmp_path))
+    plain = ["etcdctl", "--endpoints", f"http://{IPS[1]}:2379"]
+    wait_until(lambda: p.poll() is not None or
+               subprocess.run([*plain, "endpoint", "health"], capture_output=True, timeout=30).returncode == 0,
+               timeout=30, what="the member")
+    assert p.poll() is None, (tmp_path / "m.log").read_text()
+    subprocess.run([*plain, "put", "mixed", "1"], check=True, capture_output=True, timeout=30)
+    assert ctl(0, "get", "mixed", "--print-value-only", creds=["--cacert", str(pki / "ca.crt")]).stdout.strip() == "1"
+    out = subprocess.run(["curl", "-s", "--unix-socket", str(tmp_path / "etcd.sock:1"), "-k", "https://localhost/health"],
+                         capture_output=True, text=True, timeout=30)
+    assert json.loads(out.stdout) == {"health": "true"}
