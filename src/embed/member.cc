@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "api/health_handler.h"
+#include "api/lease_service.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "base/log.h"
@@ -17,6 +18,8 @@
 #include "embed/config.h"
 #include "membership/member.h"
 #include "net/server.h"
+#include "peer/lease_forwarder.h"
+#include "peer/lease_handlers.h"
 #include "peer/peer_handlers.h"
 #include "peer/raft_http_transport.h"
 #include "server/etcd_server.h"
@@ -64,6 +67,8 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.backend_batch_interval_ms = interval > 0 ? static_cast<int>(interval) : 100;
   s.backend_batch_limit = c.backend_batch_limit > 0 ? static_cast<size_t>(c.backend_batch_limit) : 10000;
   s.unsafe_no_fsync = c.unsafe_no_fsync;
+  s.lease_checkpoint = c.experimental_enable_lease_checkpoint;
+  s.lease_checkpoint_persist = c.experimental_enable_lease_checkpoint_persist;
   s.logger = c.logger;
   return s;
 }
@@ -147,12 +152,19 @@ int RunMember(const Config& config) {
   };
   peer::RaftHttpTransport transport(std::move(to));
   m->SetTransport(&transport);
+  peer::HttpLeaseForwarder lease_forwarder;
+  m->SetLeaseForwarder(&lease_forwarder);
 
   net::Router peer_router;
   peer::RegisterPeerHandlers(peer_router, peer::PeerHandlerDeps{
                                               &transport, [m] { return m->Members(); },
                                               [m] { return m->cluster_version(); },
                                               config.data_dir + "/member/snap"});
+  peer::RegisterLeaseHandlers(peer_router, peer::LeaseHandlerDeps{
+                                               [m](int64_t id, auto done) { m->LocalLeaseRenew(id, done); },
+                                               [m](etcdserverpb::LeaseTimeToLiveRequest r, auto done) {
+                                                 m->LocalLeaseTimeToLive(std::move(r), done);
+                                               }});
   net::ServerOptions peer_options;
   // Snapshot bodies arrive whole until the peer server streams request bodies.
   peer_options.max_http_body_bytes = size_t{1} << 30;
@@ -174,6 +186,7 @@ int RunMember(const Config& config) {
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
+  api::RegisterLeaseService(client_router, m);
   std::shared_ptr<const net::TlsContext> tls;
   if (!config.client_tls.Empty()) {
     auto t = net::TlsContext::Create(net::TlsConfig{config.client_tls.cert_file, config.client_tls.key_file,
@@ -221,6 +234,7 @@ int RunMember(const Config& config) {
     client_server.Stop();
     member->Stop();
     peer_server.Stop();
+    lease_forwarder.Stop();
     transport.Stop();
     return 1;
   }
@@ -231,6 +245,7 @@ int RunMember(const Config& config) {
   client_server.Stop();
   member->Stop();
   peer_server.Stop();
+  lease_forwarder.Stop();
   transport.Stop();
   if (log) log->Flush();
   // Leave the way etcd does: with the signal's own status.

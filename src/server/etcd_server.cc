@@ -40,7 +40,9 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.batch_interval_ms = config.backend_batch_interval_ms;
   bo.batch_ops_max = config.backend_batch_limit;
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
-  ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), nullptr));
+  ETCDPP_RETURN_IF_ERROR(OpenLeases());
+  ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), leases->hooks()));
+  leases->SetKv(kv.get());
   return Status();
 }
 
@@ -132,6 +134,10 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
       transport->AddPeer(cc.node_id(), ctx->member.peer_urls);
     }
   };
+  deps.leases = s.leases.get();
+  deps.on_empty_entry = [impl = &s] {
+    if (impl->raft && impl->raft->is_leader()) impl->leases->Promote(impl->config.tick * impl->config.election_ticks);
+  };
   s.applier = std::make_unique<Applier>(std::move(deps), ci);
   s.node = std::move(node);
   return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
@@ -142,6 +148,7 @@ EtcdServer::EtcdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EtcdServer::~EtcdServer() { Stop(); }
 
 void EtcdServer::SetTransport(Transport* transport) { impl_->transport = transport; }
+void EtcdServer::SetLeaseForwarder(LeaseForwarder* forwarder) { impl_->lease_forwarder = forwarder; }
 
 Status EtcdServer::Start() {
   Impl& s = *impl_;
@@ -158,6 +165,7 @@ Status EtcdServer::Start() {
   }
   s.applier->Start();
   s.raft->Start();
+  s.StartLeases();
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
   s.publisher = std::thread([&s] { s.Publish(); });
   return etcdpp::Status();
@@ -173,6 +181,7 @@ void EtcdServer::Stop() {
   }
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
+  if (s.lease_loop) s.lease_loop->Stop();
   s.waits.FailAll(errors::kStopped.status());  // also releases the publisher
   if (s.publisher.joinable()) s.publisher.join();
   s.raft->Stop();
