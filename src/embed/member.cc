@@ -232,9 +232,9 @@ int RunMember(const Config& config) {
     std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",
                  membership::IdToString(m->cluster_id()).c_str(), remote.c_str());
     client_server.Stop();
+    lease_forwarder.Stop();
     member->Stop();
     peer_server.Stop();
-    lease_forwarder.Stop();
     transport.Stop();
     return 1;
   }
@@ -243,9 +243,9 @@ int RunMember(const Config& config) {
                                   " signal, shutting down...");
   }
   client_server.Stop();
+  lease_forwarder.Stop();  // its answers would reach a stopped server
   member->Stop();
   peer_server.Stop();
-  lease_forwarder.Stop();
   transport.Stop();
   if (log) log->Flush();
   // Leave the way etcd does: with the signal's own status.

@@ -116,9 +116,9 @@ void LeaseKeeper::Promote(lease::Duration extend) {
   lessor_->Promote(extend);
 }
 
-void LeaseKeeper::Demote() {
+void LeaseKeeper::DemoteUnlessLeader(const std::function<bool()>& is_leader) {
   std::lock_guard lock(mu_);
-  lessor_->Demote();
+  if (lessor_->is_primary() && !is_leader()) lessor_->Demote();
 }
 
 bool LeaseKeeper::is_primary() const {

@@ -15,6 +15,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,7 +53,10 @@ class LeaseKeeper {
 
   // Any thread.
   void Promote(lease::Duration extend);
-  void Demote();
+  // Demotes unless is_leader() says otherwise, checked under the lessor's lock so that a
+  // promotion (which happens only once raft reports this member leader) is never undone
+  // by a stale look at leadership.
+  void DemoteUnlessLeader(const std::function<bool()>& is_leader);
   bool is_primary() const;
   // Keep-alive on the primary; errors as Lessor::Renew (lessor messages, not prefixed).
   Result<int64_t> Renew(int64_t id, bool* clear_checkpoint);

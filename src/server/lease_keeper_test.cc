@@ -23,9 +23,7 @@ class LeaseKeeperTest : public ::testing::Test {
     backend::BackendOptions options;
     options.path = dir_.Sub("db");
     backend_ = std::move(backend::Backend::Open(options)).value();
-    lease::LessorConfig config;
-    config.min_lease_ttl_seconds = 2;
-    keeper_ = std::make_unique<LeaseKeeper>(backend_.get(), config, [this] { return now_; });
+    keeper_ = std::make_unique<LeaseKeeper>(backend_.get(), config_, [this] { return now_; });
     ASSERT_TRUE(keeper_->Recover().ok());
     kv_ = std::move(mvcc::KvStore::Open(backend_.get(), keeper_->hooks())).value();
     keeper_->SetKv(kv_.get());
@@ -63,6 +61,7 @@ class LeaseKeeperTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  lease::LessorConfig config_{.min_lease_ttl_seconds = 2};
   lease::TimePoint now_ = lease::TimePoint{} + std::chrono::hours(1);
   std::unique_ptr<backend::Backend> backend_;
   std::unique_ptr<LeaseKeeper> keeper_;
@@ -177,6 +176,33 @@ TEST_F(LeaseKeeperTest, LoopProposesRevokesOnTheLeaderAndDemotesWhenLeadershipIs
   now_ += seconds(100);
   loop.RunOnce();
   EXPECT_EQ(proposed.size(), 1u);
+}
+
+TEST_F(LeaseKeeperTest, LoopProposesCheckpointsWhenCheckpointingIsOn) {
+  config_.checkpointing = true;
+  config_.checkpoint_interval = seconds(10);
+  Reopen();
+  ASSERT_TRUE(Grant(1, 100).status.ok());
+  std::vector<etcdserverpb::InternalRaftRequest> proposed;
+  LeaseLoopDeps deps;
+  deps.keeper = keeper_.get();
+  deps.is_leader = [] { return true; };
+  deps.propose = [&](etcdserverpb::InternalRaftRequest r, std::function<void(Status)>) {
+    proposed.push_back(std::move(r));
+  };
+  deps.checkpointing = true;
+  LeaseLoop loop(std::move(deps));
+  keeper_->Promote(seconds(0));
+  now_ += seconds(11);
+  loop.RunOnce();
+  ASSERT_EQ(proposed.size(), 1u);
+  ASSERT_EQ(proposed[0].lease_checkpoint().checkpoints_size(), 1);
+  const auto& cp = proposed[0].lease_checkpoint().checkpoints(0);
+  EXPECT_EQ(cp.id(), 1);
+  EXPECT_EQ(cp.remaining_ttl(), 89);
+  // Applied (on every member), the remainder is what a new leader would restart from.
+  ASSERT_TRUE(keeper_->ApplyCheckpoint(proposed[0].lease_checkpoint()).status.ok());
+  EXPECT_EQ(keeper_->Lookup(1, false)->remaining_ttl_seconds, 89);
 }
 
 }  // namespace

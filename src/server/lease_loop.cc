@@ -38,7 +38,7 @@ void LeaseLoop::Run() {
 void LeaseLoop::RunOnce() {
   LeaseKeeper& keeper = *deps_.keeper;
   if (!deps_.is_leader()) {
-    if (keeper.is_primary()) keeper.Demote();
+    keeper.DemoteUnlessLeader(deps_.is_leader);
     return;
   }
   // Promotion waits for the new term's first entry to apply (see the applier).
