@@ -5,7 +5,8 @@
 // the lease, 408 that it could not catch up in time, anything else is retried.
 //
 // Threads: Renew/TimeToLive from any thread; the exchanges run as coroutines on the
-// forwarder's own thread, where `done` is called. Stop() (also by the destructor) drops
+// forwarder's own thread, where `done` is called. Connections are kept alive and reused
+// (a few per URL), since keep-alives come steadily. Stop() (also by the destructor) drops
 // the exchanges in flight without calling their `done`.
 #pragma once
 
@@ -36,8 +37,11 @@ class HttpLeaseForwarder final : public server::LeaseForwarder {
                   std::function<void(Result<etcdserverpb::LeaseTimeToLiveResponse>)> done) override;
   void Stop();
 
+  struct Pool;
+
  private:
   std::unique_ptr<StreamDialer> dialer_;
+  std::unique_ptr<Pool> pool_;  // forwarder thread only
   std::unique_ptr<boost::asio::io_context> io_;
   std::thread thread_;
 };
