@@ -156,15 +156,18 @@ HOSTS = {"lease0": "127.0.3.10", "lease1": "127.0.3.11", "lease2": "127.0.3.12"}
 
 
 class Cluster:
-    def __init__(self, procs, binary, tmp_path):
-        self.procs, self.binary, self.tmp = procs, binary, tmp_path
+    """Three members on HOSTS; `binaries` says which etcd runs each (ours by default)."""
+
+    def __init__(self, procs, binary, tmp_path, binaries=None):
+        self.procs, self.tmp = procs, tmp_path
+        self.binary = binaries or {n: binary for n in HOSTS}
         self.proc = {}
         self.client = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
         self.peer = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
 
     def start(self, name):
         initial = ",".join(f"{n}={u}" for n, u in self.peer.items())
-        args = [self.binary, "--name", name, "--data-dir", str(self.tmp / f"{name}.etcd"),
+        args = [self.binary[name], "--name", name, "--data-dir", str(self.tmp / f"{name}.etcd"),
                 "--listen-peer-urls", self.peer[name], "--initial-advertise-peer-urls", self.peer[name],
                 "--listen-client-urls", self.client[name], "--advertise-client-urls", self.client[name],
                 "--initial-cluster-token", "lease-cluster", "--initial-cluster", initial,
@@ -188,13 +191,15 @@ class Cluster:
                        timeout=30, what=f"{n} healthy")
             assert self.proc[n].poll() is None, self.log(n)
 
+    def status(self, name):
+        out = self.ctl(name, "endpoint", "status", "-w", "json", check=False)
+        return json.loads(out.stdout)[0]["Status"] if out.returncode == 0 else None
+
     def leader(self, names):
         for n in names:
-            out = self.ctl(n, "endpoint", "status", "-w", "json", check=False)
-            if out.returncode == 0:
-                status = json.loads(out.stdout)[0]["Status"]
-                if status.get("leader", 0) == status["header"]["member_id"]:
-                    return n
+            status = self.status(n)
+            if status and status.get("leader", 0) == status["header"]["member_id"]:
+                return n
         return None
 
 
@@ -259,3 +264,43 @@ def test_lease_survives_a_leader_kill(cluster):
             f"lease {lease} keepalived with TTL({ttl})")
     cluster.ctl(other, "lease", "revoke", lease)
     assert cluster.ctl(new_leader, "get", "survivor").stdout == ""
+
+
+def test_keep_alives_cross_between_etcd_and_etcdpp_members(procs, etcd_bin, tmp_path):
+    """Our follower renews at an etcd 3.4 leader, and etcd 3.4's follower at our leader."""
+    ours = "lease1"
+    c = Cluster(procs, etcd_bin, tmp_path, binaries={"lease0": REFERENCE_ETCD, ours: etcd_bin,
+                                                     "lease2": REFERENCE_ETCD})
+    for name in HOSTS:
+        c.start(name)
+    c.wait_healthy(HOSTS)
+    wait_until(lambda: c.leader(HOSTS), timeout=30, what="a leader")
+    if c.leader(HOSTS) == ours:  # let an etcd 3.4 member lead first
+        c.procs.stop(c.proc[ours])
+        wait_until(lambda: c.leader(["lease0", "lease2"]), timeout=30, what="an etcd leader")
+        c.start(ours)
+        c.wait_healthy([ours])
+    etcd_leader = c.leader(HOSTS)
+    assert etcd_leader != ours
+    lease, ttl = grant_on(c, ours, 30)
+    c.ctl(ours, "put", "--lease", lease, "mixed", "v")
+    assert c.ctl(ours, "lease", "keep-alive", "--once", lease).stdout.strip() == \
+        f"lease {lease} keepalived with TTL({ttl})"
+    assert "attached keys([mixed])" in c.ctl(ours, "lease", "timetolive", "--keys", lease).stdout
+    unknown = c.ctl(ours, "lease", "timetolive", "1234").stdout.strip()
+    assert unknown == "lease 0000000000001234 already expired"
+
+    # etcd 3.4 hands leadership to our member; its followers now ask us.
+    our_id = format(c.status(ours)["header"]["member_id"], "x")
+    c.ctl(etcd_leader, "move-leader", our_id)
+    wait_until(lambda: c.leader(HOSTS) == ours, timeout=30, what="our member to lead")
+    etcd_follower = "lease2" if etcd_leader == "lease0" else "lease0"
+    assert c.ctl(etcd_follower, "lease", "keep-alive", "--once", lease).stdout.strip() == \
+        f"lease {lease} keepalived with TTL({ttl})"
+    assert "attached keys([mixed])" in c.ctl(etcd_follower, "lease", "timetolive", "--keys", lease).stdout
+    short, _ = grant_on(c, etcd_follower, 2)
+    c.ctl(etcd_follower, "put", "--lease", short, "short", "v")
+    # Our leader expires the lease; the etcd members apply its revoke.
+    wait_until(lambda: c.ctl(etcd_follower, "get", "short").stdout == "", timeout=30, interval=0.2,
+               what="our leader to revoke the expired lease")
+    assert c.ctl(etcd_follower, "get", "mixed", "--print-value-only").stdout.strip() == "v"
