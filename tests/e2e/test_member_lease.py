@@ -152,14 +152,15 @@ def test_gateway_lease_paths(member):
 
 # --- three members ---------------------------------------------------------------
 
-HOSTS = {"lease0": "127.0.3.10", "lease1": "127.0.3.11", "lease2": "127.0.3.12"}
+# Addresses of our own, so that these members never meet other suites' ones.
+HOSTS = {"lease0": "127.0.5.10", "lease1": "127.0.5.11", "lease2": "127.0.5.12"}
 
 
 class Cluster:
     """Three members on HOSTS; `binaries` says which etcd runs each (ours by default)."""
 
-    def __init__(self, procs, binary, tmp_path, binaries=None):
-        self.procs, self.tmp = procs, tmp_path
+    def __init__(self, procs, binary, tmp_path, binaries=None, extra=()):
+        self.procs, self.tmp, self.extra = procs, tmp_path, list(extra)
         self.binary = binaries or {n: binary for n in HOSTS}
         self.proc = {}
         self.client = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
@@ -171,7 +172,7 @@ class Cluster:
                 "--listen-peer-urls", self.peer[name], "--initial-advertise-peer-urls", self.peer[name],
                 "--listen-client-urls", self.client[name], "--advertise-client-urls", self.client[name],
                 "--initial-cluster-token", "lease-cluster", "--initial-cluster", initial,
-                "--initial-cluster-state", "new"]
+                "--initial-cluster-state", "new", *self.extra]
         self.proc[name] = self.procs.start(args, log_path=str(self.tmp / f"{name}.log"), cwd=str(self.tmp))
 
     def ctl(self, name, *args, check=True):
@@ -304,3 +305,39 @@ def test_keep_alives_cross_between_etcd_and_etcdpp_members(procs, etcd_bin, tmp_
     wait_until(lambda: c.ctl(etcd_follower, "get", "short").stdout == "", timeout=30, interval=0.2,
                what="our leader to revoke the expired lease")
     assert c.ctl(etcd_follower, "get", "mixed", "--print-value-only").stdout.strip() == "v"
+
+
+def test_follower_catching_up_through_a_snapshot_gets_leases_with_their_keys(procs, etcd_bin, tmp_path):
+    import etcd3
+    c = Cluster(procs, etcd_bin, tmp_path, extra=["--snapshot-count", "1000"])
+    for name in HOSTS:
+        c.start(name)
+    c.wait_healthy(HOSTS)
+    leader = wait_until(lambda: c.leader(HOSTS), timeout=30, what="a leader")
+    follower = next(n for n in HOSTS if n != leader)
+    c.procs.stop(c.proc[follower], sig=signal.SIGKILL)
+    lease, _ = grant_on(c, leader, 300)
+    c.ctl(leader, "put", "--lease", lease, "leased/a", "1")
+    c.ctl(leader, "put", "--lease", lease, "leased/b", "2")
+    host, port = c.client[leader][len("http://"):].split(":")
+    client = etcd3.client(host=host, port=int(port))
+    try:
+        for i in range(6500):  # beyond the 5000 entries a leader keeps for slow followers
+            client.put(f"fill{i:05d}", "x")
+    finally:
+        client.close()
+    c.start(follower)
+    c.wait_healthy([follower])
+    wait_until(lambda: "finished applying incoming snapshot" in c.log(follower), timeout=60,
+               what="the follower to install a snapshot")
+    # The follower's own lessor (lease list is local) knows the lease, and knows its keys:
+    # revoking it deletes them on the follower too.
+    assert lease in c.ctl(follower, "lease", "list").stdout.split()
+    c.ctl(leader, "lease", "revoke", lease)
+    wait_until(lambda: c.ctl(follower, "get", "leased/", "--prefix", "--consistency=s").stdout == "",
+               timeout=30, interval=0.2, what="the revoke to delete the keys on the follower")
+    rev = c.status(leader)["header"]["revision"]
+    wait_until(lambda: c.status(follower)["header"]["revision"] >= rev, timeout=30, what="the same revision")
+    hashes = {n: json.loads(c.ctl(n, "endpoint", "hashkv", "--rev", str(rev), "-w", "json").stdout)[0]
+              ["HashKV"]["hash"] for n in HOSTS}
+    assert len(set(hashes.values())) == 1, hashes
