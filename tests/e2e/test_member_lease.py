@@ -103,6 +103,15 @@ def test_leases_and_their_keys_survive_a_restart(member):
     assert member.ctl("get", "durable").stdout == ""
 
 
+def test_lease_checkpoint_flags_are_served(procs, etcd_bin, tmp_path):
+    m = Member(procs, etcd_bin, tmp_path).start(["--experimental-enable-lease-checkpoint",
+                                                 "--experimental-enable-lease-checkpoint-persist"])
+    lease, _ = grant(m, 60)
+    m.ctl("put", "--lease", lease, "cp", "v")
+    assert m.ctl("lease", "keep-alive", "--once", lease).stdout.strip() == f"lease {lease} keepalived with TTL(60)"
+    assert "attached keys([cp])" in m.ctl("lease", "timetolive", "--keys", lease).stdout
+
+
 def test_python_etcd3_lease(member):
     import etcd3
     client = etcd3.client(host="127.0.0.1", port=member.client_port)
