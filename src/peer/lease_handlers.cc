@@ -6,6 +6,7 @@
 #include "lease/lessor.h"
 #include "peer/lease_forwarder.h"
 #include "peer/protocol.h"
+#include "server/errors.h"
 
 namespace etcdpp::peer {
 namespace {
@@ -19,6 +20,9 @@ net::HttpResponse Protobuf(std::string body) {
 }
 
 net::HttpResponse LessorError(const Status& s) {
+  if (server::errors::kTimeoutWaitAppliedIndex.Is(s)) {
+    return GoError(408, "waiting for node to catch up its applied index has timed out");
+  }
   return GoError(s.message() == lease::kErrLeaseNotFound ? 404 : 400, s.message());
 }
 

@@ -4,7 +4,9 @@
 //   POST /leases/internal  LeaseInternalRequest → LeaseInternalResponse
 // Bodies are protobuf (Content-Type application/protobuf). Errors as etcd's lease
 // handler: 405 for another method, 400 "error unmarshalling request", 404 "lease not
-// found", 400 with the lessor's message otherwise (e.g. "not a primary lessor").
+// found", 408 when the member could not catch up with the log in time (the server's
+// kTimeoutWaitAppliedIndex), 400 with the lessor's message otherwise (e.g. "not a
+// primary lessor").
 #pragma once
 
 #include <functional>

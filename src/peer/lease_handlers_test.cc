@@ -21,6 +21,7 @@ using testing_util::HttpCall;
 
 constexpr int64_t kKnown = 10;
 constexpr int64_t kNotPrimary = 666;
+constexpr int64_t kLagging = 408;
 
 // A peer server whose "lessor" knows lease 10 (TTL 30, key "k") and is not primary for 666.
 class LeaseServer {
@@ -31,6 +32,7 @@ class LeaseServer {
     deps.renew = [](int64_t id, std::function<void(Result<int64_t>)> done) {
       if (id == kKnown) return done(int64_t{30});
       if (id == kNotPrimary) return done(FailedPrecondition(std::string(lease::kErrNotPrimary)));
+      if (id == kLagging) return done(server::errors::kTimeoutWaitAppliedIndex.status());
       done(NotFound(std::string(lease::kErrLeaseNotFound)));
     };
     deps.time_to_live = [](etcdserverpb::LeaseTimeToLiveRequest r,
@@ -84,6 +86,9 @@ TEST(LeaseHandlers, KeepAliveAnswersProtobufOrEtcdsErrors) {
   auto follower = HttpCall(s.port(), http::verb::post, "/leases", {}, KeepAlive(kNotPrimary));
   EXPECT_EQ(follower.status, 400);
   EXPECT_EQ(follower.body, "not a primary lessor\n");
+  auto lagging = HttpCall(s.port(), http::verb::post, "/leases", {}, KeepAlive(kLagging));
+  EXPECT_EQ(lagging.status, 408);
+  EXPECT_EQ(lagging.body, "waiting for node to catch up its applied index has timed out\n");
   auto garbage = HttpCall(s.port(), http::verb::post, "/leases", {}, "\xff\xff\xff");
   EXPECT_EQ(garbage.status, 400);
   EXPECT_EQ(garbage.body, "error unmarshalling request\n");

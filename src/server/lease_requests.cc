@@ -72,12 +72,35 @@ void EtcdServer::LeaseRevoke(etcdserverpb::LeaseRevokeRequest r, Done<etcdserver
   });
 }
 
+namespace {
+
+// etcd's applyTimeout: how long a lease call waits for this member to catch up.
+constexpr std::chrono::seconds kApplyTimeout{1};
+
+// Runs `fn` once this member applied everything committed so far (on the apply thread,
+// or at once), or with etcd's applied-index timeout. The wait is a waiter of its own
+// in the registry, so the proposal timeouts thread ends it and Stop fails it.
+void AfterCaughtUp(EtcdServer::Impl& s, std::function<void(Status)> fn) {
+  const uint64_t id = s.ids->Next();
+  s.waits.Register(id, [fn = std::move(fn)](ApplyResult r) {
+    fn(errors::kTimeout.Is(r.status) ? errors::kTimeoutWaitAppliedIndex.status() : r.status);
+  });
+  {
+    std::lock_guard lock(s.timeout_mu);
+    s.deadlines.emplace(std::chrono::steady_clock::now() + kApplyTimeout, id);
+  }
+  s.applier->WaitApplied(s.raft->committed_index(), [&s, id] { s.waits.Trigger(id, ApplyResult{}); });
+}
+
+}  // namespace
+
 void EtcdServer::LocalLeaseRenew(int64_t id, Done<int64_t> done) {
   Impl& s = *impl_;
   if (s.stopped.load()) return done(errors::kStopped.status());
   // As etcd: renew only once this member applied what it knows to be committed, so a
   // lease granted just before a leader change is found.
-  s.applier->WaitApplied(s.raft->committed_index(), [&s, id, done = std::move(done)] {
+  AfterCaughtUp(s, [&s, id, done = std::move(done)](Status caught_up) {
+    if (!caught_up.ok()) return done(caught_up);
     bool clear_checkpoint = false;
     Result<int64_t> ttl = s.leases->Renew(id, &clear_checkpoint);
     if (ttl.ok() && clear_checkpoint) {
@@ -96,7 +119,8 @@ void EtcdServer::LocalLeaseTimeToLive(etcdserverpb::LeaseTimeToLiveRequest r,
                                       Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
   Impl& s = *impl_;
   if (s.stopped.load()) return done(errors::kStopped.status());
-  s.applier->WaitApplied(s.raft->committed_index(), [&s, r = std::move(r), done = std::move(done)] {
+  AfterCaughtUp(s, [&s, r = std::move(r), done = std::move(done)](Status caught_up) {
+    if (!caught_up.ok()) return done(caught_up);
     std::optional<lease::LeaseInfo> info = s.leases->Lookup(r.id(), r.keys());
     if (!info) return done(NotFound(std::string(lease::kErrLeaseNotFound)));
     done(TimeToLiveOf(*info, r.id()));
