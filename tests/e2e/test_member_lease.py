@@ -162,18 +162,18 @@ def test_gateway_lease_paths(member):
 # --- three members ---------------------------------------------------------------
 
 # Addresses of our own, so that these members never meet other suites' ones.
-HOSTS = {"lease0": "127.0.5.10", "lease1": "127.0.5.11", "lease2": "127.0.5.12"}
+HOSTS = {"lease0": "127.0.6.10", "lease1": "127.0.6.11", "lease2": "127.0.6.12"}
 
 
 class Cluster:
     """Three members on HOSTS; `binaries` says which etcd runs each (ours by default)."""
 
-    def __init__(self, procs, binary, tmp_path, binaries=None, extra=()):
+    def __init__(self, procs, binary, tmp_path, binaries=None, extra=(), peer_scheme="http"):
         self.procs, self.tmp, self.extra = procs, tmp_path, list(extra)
         self.binary = binaries or {n: binary for n in HOSTS}
         self.proc = {}
         self.client = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
-        self.peer = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
+        self.peer = {n: f"{peer_scheme}://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
 
     def start(self, name):
         initial = ",".join(f"{n}={u}" for n, u in self.peer.items())
@@ -249,6 +249,20 @@ def test_keep_alive_through_a_follower_keeps_the_lease_past_its_ttl(cluster, pro
     procs.stop(keeper)
     wait_until(lambda: cluster.ctl(leader, "get", "kept").stdout == "", timeout=30, interval=0.2,
                what="the lease to expire once nobody renews it")
+
+
+def test_keep_alive_reaches_the_leader_over_peer_tls(procs, etcd_bin, tmp_path):
+    c = Cluster(procs, etcd_bin, tmp_path, extra=["--peer-auto-tls"], peer_scheme="https")
+    for name in HOSTS:
+        c.start(name)
+    c.wait_healthy(HOSTS)
+    leader = wait_until(lambda: c.leader(HOSTS), timeout=30, what="a leader")
+    follower = next(n for n in HOSTS if n != leader)
+    lease, ttl = grant_on(c, follower, 30)
+    c.ctl(follower, "put", "--lease", lease, "tls", "v")
+    assert c.ctl(follower, "lease", "keep-alive", "--once", lease).stdout.strip() == \
+        f"lease {lease} keepalived with TTL({ttl})"
+    assert "attached keys([tls])" in c.ctl(follower, "lease", "timetolive", "--keys", lease).stdout
 
 
 def grant_on(cluster, name, ttl):
