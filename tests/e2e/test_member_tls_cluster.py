@@ -224,3 +224,42 @@ def test_server_certificate_rotation_keeps_running_clients(tls_cluster, pki, tmp
     assert c.get("before")[0] == b"1"
     c.close()
     ctl(0, "get", "after", creds=good(pki))
+
+
+@pytest.mark.parametrize("case", ["missing", "mismatch", "no-ca", "cipher"])
+def test_wrong_tls_configuration_fails_at_start(etcd_bin, tmp_path, pki, case):
+    urls = ["--listen-client-urls", client(0), "--advertise-client-urls", client(0)]
+    cert, key = str(pki / "m0.crt"), str(pki / "m0.key")
+    flags, expected = {
+        "missing": (["--cert-file", str(tmp_path / "nope.crt"), "--key-file", key],
+                    f"C | etcdmain: open {tmp_path / 'nope.crt'}: no such file or directory"),
+        "mismatch": (["--cert-file", cert, "--key-file", str(pki / "m1.key")],
+                     "C | etcdmain: tls: private key does not match public key"),
+        "no-ca": (["--cert-file", cert, "--key-file", key, "--client-cert-auth"],
+                  "C | etcdmain: --client-cert-auth requires --trusted-ca-file"),
+        "cipher": (["--cert-file", cert, "--key-file", key, "--cipher-suites", "TLS_RSA_WITH_NOTHING"],
+                   'C | etcdmain: unexpected TLS cipher suite "TLS_RSA_WITH_NOTHING"'),
+    }[case]
+    out = subprocess.run([etcd_bin, "--data-dir", str(tmp_path / "d"), *urls, *flags], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 1
+    assert expected in out.stderr, out.stderr
+
+
+def test_cipher_suites_limit_what_clients_may_use(procs, etcd_bin, tmp_path, pki):
+    flags = ["--cert-file", str(pki / "m0.crt"), "--key-file", str(pki / "m0.key"),
+             "--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
+    p = procs.start([etcd_bin, "--data-dir", str(tmp_path / "d"), "--listen-client-urls", client(0),
+                     "--advertise-client-urls", client(0), "--listen-peer-urls", peer(0, "http"),
+                     "--initial-advertise-peer-urls", peer(0, "http"), "--initial-cluster", f"default={peer(0, 'http')}",
+                     *flags], log_path=str(tmp_path / "m.log"), cwd=str(tmp_path))
+    creds = ["--cacert", str(pki / "ca.crt")]
+    wait_until(lambda: p.poll() is not None or ctl(0, "endpoint", "health", creds=creds, check=False).returncode == 0,
+               timeout=30, what="the member")
+
+    def handshake(cipher):
+        out = subprocess.run(["openssl", "s_client", "-connect", f"{IPS[0]}:2379", "-tls1_2", "-cipher", cipher,
+                              "-CAfile", str(pki / "ca.crt")], input="", capture_output=True, text=True, timeout=30)
+        return "Cipher is " + cipher in out.stdout
+    assert handshake("ECDHE-RSA-AES128-GCM-SHA256")
+    assert not handshake("ECDHE-RSA-AES256-GCM-SHA384")
