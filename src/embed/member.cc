@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "api/health_handler.h"
+#include "api/lease_service.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "base/log.h"
@@ -19,6 +20,8 @@
 #include "embed/tls_setup.h"
 #include "membership/member.h"
 #include "net/server.h"
+#include "peer/lease_forwarder.h"
+#include "peer/lease_handlers.h"
 #include "peer/member_promote.h"
 #include "peer/peer_client.h"
 #include "peer/peer_handlers.h"
@@ -71,6 +74,8 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.backend_batch_interval_ms = interval > 0 ? static_cast<int>(interval) : 100;
   s.backend_batch_limit = c.backend_batch_limit > 0 ? static_cast<size_t>(c.backend_batch_limit) : 10000;
   s.unsafe_no_fsync = c.unsafe_no_fsync;
+  s.lease_checkpoint = c.experimental_enable_lease_checkpoint;
+  s.lease_checkpoint_persist = c.experimental_enable_lease_checkpoint_persist;
   s.logger = c.logger;
   return s;
 }
@@ -185,12 +190,19 @@ int RunMember(const Config& config) {
   };
   peer::RaftHttpTransport transport(std::move(to));
   m->SetTransport(&transport);
+  peer::HttpLeaseForwarder lease_forwarder(tls->peer_dialer());
+  m->SetLeaseForwarder(&lease_forwarder);
 
   net::Router peer_router;
   peer::RegisterPeerHandlers(peer_router, peer::PeerHandlerDeps{
                                               &transport, [m] { return m->Members(); },
                                               [m] { return m->cluster_version(); },
                                               config.data_dir + "/member/snap"});
+  peer::RegisterLeaseHandlers(peer_router, peer::LeaseHandlerDeps{
+                                               [m](int64_t id, auto done) { m->LocalLeaseRenew(id, done); },
+                                               [m](etcdserverpb::LeaseTimeToLiveRequest r, auto done) {
+                                                 m->LocalLeaseTimeToLive(std::move(r), done);
+                                               }});
   peer::RegisterPromoteHandler(peer_router, m->cluster_id(), [m](uint64_t id, auto done) {
     m->PromoteAsLeader(id, std::move(done));
   });
@@ -216,6 +228,7 @@ int RunMember(const Config& config) {
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
+  api::RegisterLeaseService(client_router, m);
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
     if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {
@@ -255,6 +268,7 @@ int RunMember(const Config& config) {
       log->Info("etcdserver", "the data-dir used by this member must be removed.");
     }
     client_server.Stop();
+    lease_forwarder.Stop();
     member->Stop();
     peer_server.Stop();
     transport.Stop();
@@ -266,6 +280,7 @@ int RunMember(const Config& config) {
     std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",
                  membership::IdToString(m->cluster_id()).c_str(), remote.c_str());
     client_server.Stop();
+    lease_forwarder.Stop();
     member->Stop();
     peer_server.Stop();
     transport.Stop();
@@ -276,6 +291,7 @@ int RunMember(const Config& config) {
                                   " signal, shutting down...");
   }
   client_server.Stop();
+  lease_forwarder.Stop();  // its answers would reach a stopped server
   member->Stop();
   peer_server.Stop();
   transport.Stop();

@@ -8,37 +8,14 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "peer/asio_peer_stream.h"
+
 namespace etcdpp::peer {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;
 
 namespace {
-
-class TcpPeerStream final : public PeerStream {
- public:
-  explicit TcpPeerStream(beast::tcp_stream stream) : stream_(std::move(stream)) {}
-  ~TcpPeerStream() override { Close(); }
-
-  void ExpiresAfter(std::chrono::milliseconds timeout) override { stream_.expires_after(timeout); }
-
-  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer, boost::system::error_code& ec) override {
-    co_return co_await stream_.async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
-  }
-
-  asio::awaitable<void> Write(asio::const_buffer buffer, boost::system::error_code& ec) override {
-    co_await asio::async_write(stream_, buffer, asio::redirect_error(asio::use_awaitable, ec));
-  }
-
-  void Close() override {
-    boost::system::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
-  }
-
- private:
-  beast::tcp_stream stream_;
-};
 
 class TcpDialer final : public StreamDialer {
  public:
@@ -58,7 +35,8 @@ class TcpDialer final : public StreamDialer {
     if (ec) co_return Unavailable("dial tcp " + url.host_port + ": " + ec.message());
     stream.socket().set_option(tcp::no_delay(true), ec);
     stream.expires_never();
-    co_return std::unique_ptr<PeerStream>(std::make_unique<TcpPeerStream>(std::move(stream)));
+    co_return std::unique_ptr<PeerStream>(
+        std::make_unique<AsioPeerStream<beast::tcp_stream>>(std::make_unique<beast::tcp_stream>(std::move(stream))));
   }
 };
 

@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "net/tls_verify.h"
+#include "peer/asio_peer_stream.h"
 #include "peer/http_connection.h"
 
 namespace etcdpp::peer {
@@ -20,30 +21,6 @@ namespace beast = boost::beast;
 using asio::ip::tcp;
 
 namespace {
-
-class TlsPeerStream final : public PeerStream {
- public:
-  explicit TlsPeerStream(std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream) : stream_(std::move(stream)) {}
-  ~TlsPeerStream() override { Close(); }
-
-  void ExpiresAfter(std::chrono::milliseconds timeout) override {
-    beast::get_lowest_layer(*stream_).expires_after(timeout);
-  }
-  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buffer, boost::system::error_code& ec) override {
-    co_return co_await stream_->async_read_some(buffer, asio::redirect_error(asio::use_awaitable, ec));
-  }
-  asio::awaitable<void> Write(asio::const_buffer buffer, boost::system::error_code& ec) override {
-    co_await asio::async_write(*stream_, buffer, asio::redirect_error(asio::use_awaitable, ec));
-  }
-  void Close() override {
-    boost::system::error_code ignored;
-    beast::get_lowest_layer(*stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
-    beast::get_lowest_layer(*stream_).close();
-  }
-
- private:
-  std::unique_ptr<beast::ssl_stream<beast::tcp_stream>> stream_;
-};
 
 class TlsDialer final : public StreamDialer {
  public:
@@ -73,7 +50,8 @@ class TlsDialer final : public StreamDialer {
                                                   /*server_side=*/false));
     }
     tcp_layer.expires_never();
-    co_return std::unique_ptr<PeerStream>(std::make_unique<TlsPeerStream>(std::move(stream)));
+    co_return std::unique_ptr<PeerStream>(
+        std::make_unique<AsioPeerStream<beast::ssl_stream<beast::tcp_stream>>>(std::move(stream)));
   }
 
  private:

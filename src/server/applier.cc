@@ -164,6 +164,7 @@ void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
   if (e.index() <= consistent_.index) return;  // its effects are in the backend already
   if (e.data().empty()) {  // a new leader's empty entry
     MarkApplied(e.index(), e.term());
+    if (deps_.on_empty_entry) deps_.on_empty_entry();
     return;
   }
   etcdserverpb::InternalRaftRequest r;
@@ -260,6 +261,11 @@ ApplyResult Applier::ApplyV3(const etcdserverpb::InternalRaftRequest& r) {
     auto resp = std::make_unique<etcdserverpb::CompactionResponse>();
     resp->mutable_header()->set_revision(kv.Rev());
     return Ok(std::move(resp));
+  }
+  if (deps_.leases) {
+    if (r.has_lease_grant()) return deps_.leases->ApplyGrant(r.lease_grant());
+    if (r.has_lease_revoke()) return deps_.leases->ApplyRevoke(r.lease_revoke());
+    if (r.has_lease_checkpoint()) return deps_.leases->ApplyCheckpoint(r.lease_checkpoint());
   }
   return ApplyResult{Unimplemented("etcdserver: unknown method"), nullptr};
 }

@@ -25,6 +25,7 @@
 #include "etcdserverpb/raft_internal.pb.h"
 #include "mvcc/kv_store.h"
 #include "server/cluster.h"
+#include "server/lease_keeper.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
 
@@ -40,6 +41,10 @@ struct ApplierDeps {
   std::function<void()> on_removed;
   // Called on the apply thread after each membership change (the transport learns peers).
   std::function<void(const raftpb::ConfChange&, const ConfChangeContext*)> on_conf_change;
+  // Lease requests go here (null: refused as unknown).
+  LeaseKeeper* leases = nullptr;
+  // Called on the apply thread for each new leader's empty entry (the lessor's promotion).
+  std::function<void()> on_empty_entry;
   // A snapshot is made every snapshot_count applied entries (0: never); its data.
   uint64_t snapshot_count = 0;
   std::function<std::string()> snapshot_data;

@@ -72,6 +72,8 @@ Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb:
   // No compaction of the old file may run while the new one moves in.
   kv->WaitCompacted(kv->CompactRev());
   ETCDPP_RETURN_IF_ERROR(backend->ReplaceWith(db));
+  // The lessor first: the store's reload attaches the leased keys to it.
+  ETCDPP_RETURN_IF_ERROR(leases->Recover());
   if (log()) log()->Info("etcdserver", "restoring mvcc store...");
   ETCDPP_RETURN_IF_ERROR(kv->Reload());
   if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
@@ -194,7 +196,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   ETCDPP_RETURN_IF_ERROR(s.OpenStorage());
   const bool have_wal = wal::Exist(s.fs, s.config.wal_dir);
   if (have_wal) ETCDPP_RETURN_IF_ERROR(s.LoadSnapshot());
-  ETCDPP_ASSIGN_OR_RETURN(s.kv, mvcc::KvStore::Open(s.backend.get(), nullptr));
+  ETCDPP_RETURN_IF_ERROR(s.OpenLeases());  // before the store: its restore attaches leased keys
+  ETCDPP_ASSIGN_OR_RETURN(s.kv, mvcc::KvStore::Open(s.backend.get(), s.leases->hooks()));
+  s.leases->SetKv(s.kv.get());
   ETCDPP_RETURN_IF_ERROR(have_wal ? s.RestartFromWal() : s.BootstrapNew());
 
   ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
@@ -248,6 +252,10 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   deps.snapshot_count = s.config.snapshot_count;
   deps.snapshot_data = [impl = &s] { return V2SnapshotData(*impl->cluster); };
   deps.install_snapshot = [impl = &s](const raftpb::Snapshot& snap) { return impl->InstallSnapshot(snap); };
+  deps.leases = s.leases.get();
+  deps.on_empty_entry = [impl = &s] {
+    if (impl->raft && impl->raft->is_leader()) impl->leases->Promote(impl->config.tick * impl->config.election_ticks);
+  };
   s.applier = std::make_unique<Applier>(std::move(deps), ci, s.snapshot);
   s.node = std::move(node);
   return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
@@ -258,6 +266,7 @@ EtcdServer::EtcdServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 EtcdServer::~EtcdServer() { Stop(); }
 
 void EtcdServer::SetTransport(Transport* transport) { impl_->transport = transport; }
+void EtcdServer::SetLeaseForwarder(LeaseForwarder* forwarder) { impl_->lease_forwarder = forwarder; }
 
 Status EtcdServer::Start() {
   Impl& s = *impl_;
@@ -286,6 +295,7 @@ Status EtcdServer::Start() {
   }
   s.applier->Start();
   s.raft->Start();
+  s.StartLeases();
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
   s.snapshot_thread = std::thread([&s] { s.RunSnapshotSender(); });
   s.publisher = std::thread([&s] { s.Publish(); });
@@ -302,6 +312,7 @@ void EtcdServer::Stop() {
   }
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
+  if (s.lease_loop) s.lease_loop->Stop();
   {
     std::lock_guard lock(s.snapshot_mu);
     s.snapshot_stop = true;

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "membership/member.h"
+#include "server/lease_forwarder.h"
 #include "server/transport.h"
 
 namespace etcdpp::server {
@@ -51,6 +52,9 @@ struct ServerConfig {
   int backend_batch_interval_ms = 100;
   size_t backend_batch_limit = 10000;
   bool unsafe_no_fsync = false;
+  // --experimental-enable-lease-checkpoint(-persist).
+  bool lease_checkpoint = false;
+  bool lease_checkpoint_persist = false;
   Logger* logger = nullptr;
 };
 
@@ -65,6 +69,8 @@ class EtcdServer {
   static Result<std::unique_ptr<EtcdServer>> Open(ServerConfig config, Transport* transport);
   // Before Start only.
   void SetTransport(Transport* transport);
+  // Before Start only; without one a follower cannot renew leases (kNoLeader).
+  void SetLeaseForwarder(LeaseForwarder* forwarder);
   ~EtcdServer();
 
   // Starts the raft and apply threads, then publishes this member's name and client URLs.
@@ -103,6 +109,20 @@ class EtcdServer {
   void Hash(Done<etcdserverpb::HashResponse> done);
   void Defragment(Done<etcdserverpb::DefragmentResponse> done);
   void Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done);
+  // Lease (lease_requests.cc). Grant and revoke go through raft. A keep-alive renews on
+  // the leader's lessor (forwarded over the peer port from a follower) and gets the new
+  // TTL or kLeaseNotFound; time-to-live likewise asks the leader; Leases lists this
+  // member's leases.
+  void LeaseGrant(etcdserverpb::LeaseGrantRequest r, Done<etcdserverpb::LeaseGrantResponse> done);
+  void LeaseRevoke(etcdserverpb::LeaseRevokeRequest r, Done<etcdserverpb::LeaseRevokeResponse> done);
+  void LeaseRenew(int64_t id, Done<int64_t> done);
+  void LeaseTimeToLive(etcdserverpb::LeaseTimeToLiveRequest r, Done<etcdserverpb::LeaseTimeToLiveResponse> done);
+  void LeaseLeases(Done<etcdserverpb::LeaseLeasesResponse> done);
+  // The peer port's /leases and /leases/internal: this member's own lessor only, once
+  // everything committed is applied. Errors carry the lessor's messages ("lease not
+  // found", "not a primary lessor"), as etcd's lease handler answers them.
+  void LocalLeaseRenew(int64_t id, Done<int64_t> done);
+  void LocalLeaseTimeToLive(etcdserverpb::LeaseTimeToLiveRequest r, Done<etcdserverpb::LeaseTimeToLiveResponse> done);
   // Linearizable health: a quorum read through raft, as etcd's /health does.
   void CheckHealth(std::function<void(bool healthy)> done);
 

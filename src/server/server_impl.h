@@ -20,6 +20,8 @@
 #include "server/cluster.h"
 #include "server/etcd_server.h"
 #include "server/id_generator.h"
+#include "server/lease_keeper.h"
+#include "server/lease_loop.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
 #include "snap/snapshotter.h"
@@ -52,6 +54,7 @@ struct EtcdServer::Impl {
   NoPeersTransport no_peers;  // the transport of a member started without one
   base::PosixFileSystem fs;
   std::unique_ptr<backend::Backend> backend;
+  std::unique_ptr<LeaseKeeper> leases;  // before kv: the store's restore attaches keys
   std::unique_ptr<mvcc::KvStore> kv;
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<wal::Wal> wal;
@@ -65,6 +68,8 @@ struct EtcdServer::Impl {
   std::unique_ptr<Applier> applier;
   std::unique_ptr<raft::RawNode> node;  // until Start hands it to the raft thread
   std::unique_ptr<RaftNode> raft;
+  LeaseForwarder* lease_forwarder = nullptr;
+  std::unique_ptr<LeaseLoop> lease_loop;
   std::atomic<bool> stopped{false};
   std::atomic<bool> published{false};
   bool joining = false;  // a new member of a running cluster (--initial-cluster-state existing)
@@ -122,6 +127,10 @@ struct EtcdServer::Impl {
   int ConnectedVoters(uint64_t except) const;
   // Proposes raw bytes registered under request id `id`.
   void ProposeBytes(uint64_t id, std::string data, ApplyCallback done);
+  // Builds the lessor over the backend (OpenStorage, before the KV store opens).
+  Status OpenLeases();
+  // The lease loop and the lessor's promotion, wired once raft exists (Start).
+  void StartLeases();
   // Runs `read` once the state reflects every write acknowledged before now.
   void LinearizableRead(std::function<void(etcdpp::Status)> read);
 };

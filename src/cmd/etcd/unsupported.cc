@@ -62,8 +62,6 @@ constexpr Row kUnsupported[] = {
     {"--experimental-corrupt-check-time", ConfigDiffers<&C::experimental_corrupt_check_time>},
     {"--experimental-enable-v2v3", ConfigDiffers<&C::experimental_enable_v2v3>},
     {"--experimental-backend-bbolt-freelist-type", ConfigDiffers<&C::experimental_backend_bbolt_freelist_type>},
-    {"--experimental-enable-lease-checkpoint", ConfigDiffers<&C::experimental_enable_lease_checkpoint>},
-    {"--experimental-enable-lease-checkpoint-persist", ConfigDiffers<&C::experimental_enable_lease_checkpoint_persist>},
     {"--experimental-compaction-batch-limit", ConfigDiffers<&C::experimental_compaction_batch_limit>},
     {"--experimental-watch-progress-notify-interval", ConfigDiffers<&C::experimental_watch_progress_notify_interval>},
     {"--experimental-warning-apply-duration", ConfigDiffers<&C::experimental_warning_apply_duration>},

@@ -1,0 +1,286 @@
+#include "api/lease_service.h"
+
+#include <atomic>
+#include <cctype>
+#include <deque>
+#include <memory>
+#include <mutex>
+
+#include <nlohmann/json.hpp>
+
+#include "api/unary_method.h"
+#include "api/version_handler.h"
+#include "server/errors.h"
+
+namespace etcdpp::api {
+namespace {
+
+using server::EtcdServer;
+using namespace etcdserverpb;
+
+// Binds one typed lease call as a unary method (gRPC and every gateway path given).
+template <typename Req, typename Resp>
+void BindLease(net::Router& router, std::string grpc_path, std::vector<std::string> gateway_paths,
+               std::function<void(Req, EtcdServer::Done<Resp>)> call) {
+  static const Req kReqPrototype;
+  static const Resp kRespPrototype;
+  auto fn = [call = std::move(call)](const net::CallContext&, std::string bytes, UnaryDone done) {
+    Req req;
+    if (!req.ParseFromString(bytes)) return done(InvalidArgument("grpc: error unmarshalling request"), {});
+    call(std::move(req), [done](Result<Resp> r) {
+      if (!r.ok()) return done(r.status(), {});
+      done(Status(), r->SerializeAsString());
+    });
+  };
+  if (gateway_paths.empty()) gateway_paths.emplace_back();
+  for (auto& path : gateway_paths) {
+    UnaryMethod m;
+    m.grpc_path = grpc_path;  // registered again per alias: the last one wins, all are the same
+    m.gateway_path = std::move(path);
+    m.request_prototype = &kReqPrototype;
+    m.response_prototype = &kRespPrototype;
+    m.fn = fn;
+    RegisterUnary(router, std::move(m));
+  }
+}
+
+// The keep-alives of one stream, renewed one after another so that responses keep the
+// requests' order (etcd's server loop is sequential too). Any thread; `send` and
+// `finish` are called in order, never concurrently, and nothing follows `finish`.
+class KeepAliveSession : public std::enable_shared_from_this<KeepAliveSession> {
+ public:
+  using Send = std::function<void(const LeaseKeepAliveResponse&)>;
+  using Finish = std::function<void(Status)>;
+
+  KeepAliveSession(EtcdServer* server, Send send, Finish finish)
+      : server_(server), send_(std::move(send)), finish_(std::move(finish)) {}
+
+  void Push(int64_t id) {
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return;
+      queue_.push_back(id);
+      if (busy_) return;
+      busy_ = true;
+    }
+    Pump();
+  }
+
+  // No more requests: ends with OK once the queued ones are answered.
+  void CloseSend() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      if (busy_ || ended_) return;
+      ended_ = true;
+    }
+    finish_(Status());
+  }
+
+  // The call is over (client gone): drop what is queued.
+  void Cancel() {
+    std::lock_guard lock(mu_);
+    ended_ = true;
+    queue_.clear();
+  }
+
+ private:
+  struct Step {
+    std::atomic<bool> handed_over{false};
+  };
+
+  // Runs while busy_: renews the queued IDs in order. A renew that completes at once
+  // (on this thread) lets the loop go on; one that completes later pumps from there,
+  // so the stack does not grow with the queue.
+  void Pump() {
+    auto self = shared_from_this();
+    while (true) {
+      int64_t id = 0;
+      {
+        std::unique_lock lock(mu_);
+        if (ended_) return;
+        if (queue_.empty()) {
+          busy_ = false;
+          if (!closed_) return;
+          ended_ = true;
+          lock.unlock();
+          finish_(Status());
+          return;
+        }
+        id = queue_.front();
+        queue_.pop_front();
+      }
+      // The header is taken before the renew, as etcd: its revision is never newer
+      // than the moment the keep-alive happened.
+      LeaseKeepAliveResponse resp;
+      resp.set_id(id);
+      server_->FillHeader(resp.mutable_header());
+      auto step = std::make_shared<Step>();
+      server_->LeaseRenew(id, [self, step, resp](Result<int64_t> ttl) mutable {
+        if (!self->Deliver(resp, std::move(ttl))) return;
+        if (step->handed_over.exchange(true)) self->Pump();
+      });
+      if (!step->handed_over.exchange(true)) return;  // the callback will pump
+    }
+  }
+
+  // Sends the answer (TTL 0 for an unknown lease) or ends the stream with the error.
+  bool Deliver(LeaseKeepAliveResponse& resp, Result<int64_t> ttl) {
+    if (!ttl.ok() && !server::errors::kLeaseNotFound.Is(ttl.status())) {
+      {
+        std::lock_guard lock(mu_);
+        if (ended_) return false;
+        ended_ = true;
+      }
+      finish_(ttl.status());
+      return false;
+    }
+    resp.set_ttl(ttl.ok() ? *ttl : 0);
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return false;
+    }
+    send_(resp);
+    return true;
+  }
+
+  EtcdServer* server_;
+  Send send_;
+  Finish finish_;
+  std::mutex mu_;  // guards queue_ and the flags
+  std::deque<int64_t> queue_;
+  bool busy_ = false;    // a Pump loop owns the queue
+  bool closed_ = false;  // the client sent its last request
+  bool ended_ = false;   // finish_ called or the call is over
+};
+
+void ServeKeepAliveStream(EtcdServer* server, net::ServerStream stream) {
+  auto session = std::make_shared<KeepAliveSession>(
+      server, [stream](const LeaseKeepAliveResponse& r) { stream.Write(r.SerializeAsString()); },
+      [stream](Status s) { stream.Finish(ToGrpcStatus(s)); });
+  stream.OnMessage([session, stream](std::string bytes) {
+    LeaseKeepAliveRequest req;
+    if (!req.ParseFromString(bytes)) {
+      session->Cancel();
+      stream.Finish(net::GrpcStatus{GrpcCode::kInternal, "grpc: failed to unmarshal the received message"});
+      return;
+    }
+    session->Push(req.id());
+  });
+  stream.OnHalfClose([session] { session->CloseSend(); });
+  stream.OnDone([session](bool) { session->Cancel(); });
+}
+
+// The JSON objects of a gateway request body, one after another ("{...} {...}").
+// Stops at the first one that is not a complete object.
+std::vector<std::string_view> SplitJsonObjects(std::string_view body) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < body.size()) {
+    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
+    if (i >= body.size()) break;
+    const size_t start = i;
+    int depth = 0;
+    bool in_string = false;
+    for (; i < body.size(); ++i) {
+      const char c = body[i];
+      if (in_string) {
+        if (c == '\\') ++i;
+        else if (c == '"') in_string = false;
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        ++depth;
+      } else if (c == '}' || c == ']') {
+        if (--depth == 0) {
+          ++i;
+          break;
+        }
+      }
+      if (depth == 0 && !in_string) {  // a bare value: let the JSON parser refuse it
+        ++i;
+        break;
+      }
+    }
+    out.push_back(body.substr(start, i - start));
+  }
+  return out;
+}
+
+std::string StreamErrorJson(const Status& s) {
+  const auto code = server::GrpcCodeOf(s);
+  const int http = server::HttpStatusOf(code);
+  nlohmann::ordered_json j;
+  j["error"]["grpc_code"] = static_cast<int>(code);
+  j["error"]["http_code"] = http;
+  j["error"]["message"] = s.message();
+  j["error"]["http_status"] = std::string(net::HttpReason(http));
+  return j.dump();
+}
+
+// grpc-gateway's streaming call: every JSON request of the body goes to the stream, the
+// responses come back as {"result":...} lines; a body whose first request is not valid
+// JSON is refused whole, later bad input just ends the requests.
+void ServeKeepAliveGateway(EtcdServer* server, const net::HttpRequest& request, net::HttpResponder responder) {
+  if (request.method != "POST") return void(responder.Respond(MethodNotAllowed("POST")));
+  std::vector<int64_t> ids;
+  for (std::string_view obj : SplitJsonObjects(request.body)) {
+    LeaseKeepAliveRequest req;
+    if (Status s = JsonToMessage(obj, &req); !s.ok()) {
+      if (ids.empty()) return void(responder.Respond(GatewayError(Internal(s.message()))));
+      break;
+    }
+    ids.push_back(req.id());
+  }
+  responder.StartStream(200, {{"Content-Type", "application/json"}});
+  auto session = std::make_shared<KeepAliveSession>(
+      server,
+      [responder](const LeaseKeepAliveResponse& r) {
+        responder.Write("{\"result\":" + MessageToJson(r) + "}\n");
+      },
+      [responder](Status s) {
+        if (!s.ok()) responder.Write(StreamErrorJson(s) + "\n");
+        responder.End();
+      });
+  for (int64_t id : ids) session->Push(id);
+  session->CloseSend();
+}
+
+}  // namespace
+
+void RegisterLeaseService(net::Router& router, EtcdServer* s) {
+  BindLease<LeaseGrantRequest, LeaseGrantResponse>(
+      router, "/etcdserverpb.Lease/LeaseGrant", {"/v3/lease/grant"},
+      [s](LeaseGrantRequest r, auto done) { s->LeaseGrant(std::move(r), done); });
+  BindLease<LeaseRevokeRequest, LeaseRevokeResponse>(
+      router, "/etcdserverpb.Lease/LeaseRevoke", {"/v3/lease/revoke", "/v3/kv/lease/revoke"},
+      [s](LeaseRevokeRequest r, auto done) { s->LeaseRevoke(std::move(r), done); });
+  BindLease<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>(
+      router, "/etcdserverpb.Lease/LeaseTimeToLive", {"/v3/lease/timetolive", "/v3/kv/lease/timetolive"},
+      [s](LeaseTimeToLiveRequest r, EtcdServer::Done<LeaseTimeToLiveResponse> done) {
+        const int64_t id = r.id();
+        s->LeaseTimeToLive(std::move(r), [s, id, done](Result<LeaseTimeToLiveResponse> res) {
+          // etcd answers an unknown lease with TTL -1, not an error.
+          if (!res.ok() && server::errors::kLeaseNotFound.Is(res.status())) {
+            LeaseTimeToLiveResponse resp;
+            resp.set_id(id);
+            resp.set_ttl(-1);
+            s->FillHeader(resp.mutable_header());
+            return done(std::move(resp));
+          }
+          done(std::move(res));
+        });
+      });
+  BindLease<LeaseLeasesRequest, LeaseLeasesResponse>(
+      router, "/etcdserverpb.Lease/LeaseLeases", {"/v3/lease/leases", "/v3/kv/lease/leases"},
+      [s](LeaseLeasesRequest, auto done) { s->LeaseLeases(done); });
+  router.AddStream("/etcdserverpb.Lease/LeaseKeepAlive",
+                   [s](net::ServerStream stream) { ServeKeepAliveStream(s, std::move(stream)); });
+  auto gateway = [s](const net::HttpRequest& request, net::HttpResponder responder) {
+    ServeKeepAliveGateway(s, request, std::move(responder));
+  };
+  router.AddHttp("/v3/lease/keepalive", gateway);
+  router.AddHttp("/v3beta/lease/keepalive", gateway);
+}
+
+}  // namespace etcdpp::api
