@@ -41,6 +41,7 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.batch_ops_max = config.backend_batch_limit;
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
   ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), nullptr));
+  watchable = std::make_unique<mvcc::WatchableStore>(kv.get());
   return Status();
 }
 
@@ -179,6 +180,7 @@ void EtcdServer::Stop() {
   s.applier->Stop();
   s.waits.FailAll(errors::kStopped.status());
   if (s.wal) s.wal->Close().IgnoreError();
+  s.watchable.reset();
   s.kv.reset();
   if (s.backend) s.backend->ForceCommit().IgnoreError();
   s.backend.reset();
@@ -302,6 +304,8 @@ uint64_t EtcdServer::member_id() const { return impl_->config.member_id; }
 uint64_t EtcdServer::cluster_id() const { return impl_->cluster->id(); }
 uint64_t EtcdServer::leader() const { return impl_->raft ? impl_->raft->leader() : 0; }
 std::string EtcdServer::cluster_version() const { return impl_->cluster->version(); }
+
+std::unique_ptr<mvcc::WatchStream> EtcdServer::NewWatchStream() { return impl_->watchable->NewStream(); }
 
 void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* header) const {
   header->set_cluster_id(cluster_id());

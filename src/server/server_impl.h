@@ -13,6 +13,7 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "base/file_system.h"
 #include "mvcc/kv_store.h"
+#include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/applier.h"
@@ -49,6 +50,7 @@ struct EtcdServer::Impl {
   base::PosixFileSystem fs;
   std::unique_ptr<backend::Backend> backend;
   std::unique_ptr<mvcc::KvStore> kv;
+  std::unique_ptr<mvcc::WatchableStore> watchable;  // over kv; destroyed before it
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<wal::Wal> wal;
   raft::MemoryStorage storage;
