@@ -12,6 +12,7 @@
 #include "api/health_handler.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
+#include "api/watch_service.h"
 #include "base/log.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
@@ -78,6 +79,16 @@ net::ServerOptions ToNetOptions(const Config& c) {
   o.keepalive_interval = duration_cast<milliseconds>(c.grpc_keepalive_interval);
   o.keepalive_timeout = duration_cast<milliseconds>(c.grpc_keepalive_timeout);
   o.keepalive_min_time = duration_cast<milliseconds>(c.grpc_keepalive_min_time);
+  return o;
+}
+
+api::WatchServiceOptions WatchOptions(const Config& c) {
+  api::WatchServiceOptions o;
+  o.max_request_bytes = c.max_request_bytes;
+  if (c.experimental_watch_progress_notify_interval.count() > 0) {
+    o.progress_interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.experimental_watch_progress_notify_interval);
+  }
   return o;
 }
 
@@ -174,6 +185,8 @@ int RunMember(const Config& config) {
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
+  api::WatchService watch_service(m, WatchOptions(config));
+  watch_service.Register(client_router);
   std::shared_ptr<const net::TlsContext> tls;
   if (!config.client_tls.Empty()) {
     auto t = net::TlsContext::Create(net::TlsConfig{config.client_tls.cert_file, config.client_tls.key_file,
@@ -219,6 +232,7 @@ int RunMember(const Config& config) {
     std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",
                  membership::IdToString(m->cluster_id()).c_str(), remote.c_str());
     client_server.Stop();
+    watch_service.Stop();
     member->Stop();
     peer_server.Stop();
     transport.Stop();
@@ -229,6 +243,7 @@ int RunMember(const Config& config) {
                                   " signal, shutting down...");
   }
   client_server.Stop();
+  watch_service.Stop();  // its sessions hold watch streams of the member's store
   member->Stop();
   peer_server.Stop();
   transport.Stop();

@@ -77,7 +77,6 @@ constexpr Row kUnsupported[] = {
     {"--experimental-enable-lease-checkpoint", ConfigDiffers<&C::experimental_enable_lease_checkpoint>},
     {"--experimental-enable-lease-checkpoint-persist", ConfigDiffers<&C::experimental_enable_lease_checkpoint_persist>},
     {"--experimental-compaction-batch-limit", ConfigDiffers<&C::experimental_compaction_batch_limit>},
-    {"--experimental-watch-progress-notify-interval", ConfigDiffers<&C::experimental_watch_progress_notify_interval>},
     {"--experimental-warning-apply-duration", ConfigDiffers<&C::experimental_warning_apply_duration>},
     {"--unsafe-no-fsync", ConfigDiffers<&C::unsafe_no_fsync>},
 };
