@@ -74,7 +74,9 @@ void WatchService::Register(net::Router& router) {
 }
 
 std::pair<std::shared_ptr<WatchSession>, uint64_t> WatchService::Open(std::unique_ptr<WatchSink> sink) {
-  auto session = std::make_shared<WatchSession>(server_, server_->NewWatchStream(), std::move(sink),
+  server::EtcdServer* server = server_;
+  auto fill_header = [server](etcdserverpb::ResponseHeader* h) { server->FillHeader(h); };
+  auto session = std::make_shared<WatchSession>(fill_header, server_->NewWatchStream(), std::move(sink),
                                                 options_.max_request_bytes + kGrpcOverheadBytes);
   const uint64_t id = hub_.Add(session);
   if (id == 0) return {nullptr, 0};

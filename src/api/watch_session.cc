@@ -46,9 +46,9 @@ std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchR
   }
 }
 
-WatchSession::WatchSession(server::EtcdServer* server, std::unique_ptr<mvcc::WatchStream> stream,
+WatchSession::WatchSession(HeaderFn fill_header, std::unique_ptr<mvcc::WatchStream> stream,
                            std::unique_ptr<WatchSink> sink, size_t fragment_bytes)
-    : server_(server), fragment_bytes_(fragment_bytes), stream_(std::move(stream)), sink_(std::move(sink)) {}
+    : fill_header_(std::move(fill_header)), fragment_bytes_(fragment_bytes), stream_(std::move(stream)), sink_(std::move(sink)) {}
 
 WatchSession::~WatchSession() { Close(); }
 
@@ -68,7 +68,7 @@ void WatchSession::SetNotifier(std::function<void()> notifier) {
 etcdserverpb::WatchResponse WatchSession::NewResponse(int64_t revision) const {
   etcdserverpb::WatchResponse resp;
   resp.mutable_header()->set_revision(revision);
-  server_->FillHeader(resp.mutable_header());
+  fill_header_(resp.mutable_header());
   return resp;
 }
 

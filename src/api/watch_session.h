@@ -20,7 +20,6 @@
 
 #include "etcdserverpb/rpc.pb.h"
 #include "mvcc/watch_stream.h"
-#include "server/etcd_server.h"
 
 namespace etcdpp::api {
 
@@ -46,8 +45,12 @@ class WatchSession {
  public:
   enum class FlushResult { kIdle, kBlocked, kGone };
 
+  // Fills a response header's cluster_id, member_id and raft_term, and its revision when
+  // that is 0 (EtcdServer::FillHeader). Any thread.
+  using HeaderFn = std::function<void(etcdserverpb::ResponseHeader*)>;
+
   // `fragment_bytes`: etcd's limit for fragmenting (max request bytes + gRPC overhead).
-  WatchSession(server::EtcdServer* server, std::unique_ptr<mvcc::WatchStream> stream,
+  WatchSession(HeaderFn fill_header, std::unique_ptr<mvcc::WatchStream> stream,
                std::unique_ptr<WatchSink> sink, size_t fragment_bytes);
   ~WatchSession();
 
@@ -70,7 +73,7 @@ class WatchSession {
   bool SendStoreResponse(mvcc::WatchResponse response);
   etcdserverpb::WatchResponse NewResponse(int64_t revision) const;
 
-  server::EtcdServer* const server_;
+  const HeaderFn fill_header_;
   const size_t fragment_bytes_;
   std::mutex mu_;  // guards everything below
   std::unique_ptr<mvcc::WatchStream> stream_;  // null once closed

@@ -225,7 +225,7 @@ def test_large_catch_up_is_fragmented_when_the_client_accepts_fragments(procs, e
     wait_until(lambda: len(events_of(json_lines(out))) == 9, timeout=15, what="nine events in fragments")
     procs.stop(curl)
     pieces = [line["result"] for line in json_lines(out)][1:]
-    assert len(pieces) > 1
+    assert [len(p["events"]) for p in pieces] == [7, 2]  # where etcd 3.4 cuts the same response
     assert [p.get("fragment", False) for p in pieces] == [True] * (len(pieces) - 1) + [False]
     assert [ev["kv"]["key"] for ev in events_of(json_lines(out))] == [b64(f"big/{i}") for i in range(9)]
 
