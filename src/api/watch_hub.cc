@@ -7,7 +7,9 @@ namespace etcdpp::api {
 using Clock = std::chrono::steady_clock;
 
 WatchHub::WatchHub(WatchHubOptions options)
-    : options_(options), rng_(options.seed != 0 ? options.seed : std::random_device{}()) {
+    : options_(options),
+      rng_(options.seed != 0 ? options.seed : std::random_device{}()),
+      next_period_(Clock::now() + options.period) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -78,6 +80,7 @@ void WatchHub::Run() {
   std::unique_lock lock(mu_);
   while (!stop_) {
     Clock::time_point wake_at = Clock::now() + std::chrono::seconds(1);
+    if (options_.on_period) wake_at = std::min(wake_at, next_period_);
     for (const auto& [id, e] : sessions_) {
       wake_at = std::min(wake_at, e.next_tick);
       if (e.blocked) wake_at = std::min(wake_at, Clock::now() + options_.retry_interval);
@@ -98,7 +101,10 @@ void WatchHub::Run() {
       if (ready_.count(id) != 0 || e.blocked) flush.emplace_back(id, e.session);
     }
     ready_.clear();
+    const bool period_due = options_.on_period && next_period_ <= now;
+    if (period_due) next_period_ = now + options_.period;
     lock.unlock();
+    if (period_due) options_.on_period();
     for (auto& s : tick) s->Tick();  // queues into the store; the notifier wakes us again
     std::vector<std::pair<uint64_t, WatchSession::FlushResult>> results;
     for (auto& [id, s] : flush) results.emplace_back(id, s->Flush());

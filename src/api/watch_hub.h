@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -30,6 +31,9 @@ struct WatchHubOptions {
   std::chrono::milliseconds progress_interval{std::chrono::minutes(10)};
   std::chrono::milliseconds retry_interval{50};
   uint64_t seed = 0;  // progress jitter; 0: from std::random_device
+  // Run on the hub thread every `period` (none when empty), outside the hub's lock.
+  std::chrono::milliseconds period{1000};
+  std::function<void()> on_period;
 };
 
 class WatchHub {
@@ -68,6 +72,7 @@ class WatchHub {
   std::map<uint64_t, Entry> sessions_;
   std::set<uint64_t> ready_;
   bool stop_ = false;
+  std::chrono::steady_clock::time_point next_period_;
   std::thread thread_;
 };
 

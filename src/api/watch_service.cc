@@ -13,6 +13,8 @@ namespace {
 // etcd's allowance for gRPC framing on top of --max-request-bytes.
 constexpr uint64_t kGrpcOverheadBytes = 512 * 1024;
 constexpr std::chrono::milliseconds kMinProgressInterval{100};
+// Election timeouts without a leader before etcd ends the streams that require one.
+constexpr int kMaxNoLeaderPeriods = 3;
 
 class GrpcWatchSink final : public WatchSink {
  public:
@@ -49,16 +51,18 @@ class GatewayWatchSink final : public WatchSink {
   bool started_ = false;  // guarded by the session's lock
 };
 
-WatchHubOptions HubOptions(const WatchServiceOptions& o) {
+WatchHubOptions HubOptions(const WatchServiceOptions& o, std::function<void()> on_period) {
   WatchHubOptions h;
   h.progress_interval = std::max(o.progress_interval, kMinProgressInterval);
+  h.period = std::max(o.election_timeout, std::chrono::milliseconds(1));
+  h.on_period = std::move(on_period);
   return h;
 }
 
 }  // namespace
 
 WatchService::WatchService(server::EtcdServer* server, WatchServiceOptions options)
-    : server_(server), options_(options), hub_(HubOptions(options)) {}
+    : server_(server), options_(options), hub_(HubOptions(options, [this] { CheckLeader(); })) {}
 
 WatchService::~WatchService() { Stop(); }
 
@@ -107,8 +111,30 @@ void WatchService::ServeGrpc(net::ServerStream stream) {
   });
   // etcd keeps serving the watchers after the client's half-close; only the end of the
   // call ends them.
-  stream.OnDone([hub, id = id](bool) { hub->Remove(id); });
+  if (stream.context().Metadata("hasleader") == "true") {
+    std::lock_guard lock(leader_mu_);
+    require_leader_.emplace(id, stream);
+  }
+  stream.OnDone([this, hub, id = id](bool) {
+    {
+      std::lock_guard lock(leader_mu_);
+      require_leader_.erase(id);
+    }
+    hub->Remove(id);
+  });
   stream.OnWritable([hub, id = id] { hub->Wake(id); });
+}
+
+void WatchService::CheckLeader() {
+  no_leader_periods_ = server_->leader() == 0 ? no_leader_periods_ + 1 : 0;
+  if (no_leader_periods_ < kMaxNoLeaderPeriods) return;
+  std::map<uint64_t, net::ServerStream> streams;
+  {
+    std::lock_guard lock(leader_mu_);
+    streams.swap(require_leader_);
+  }
+  // Their OnDone removes the sessions.
+  for (auto& [id, stream] : streams) stream.Finish(ToGrpcStatus(server::errors::kNoLeader.status()));
 }
 
 void WatchService::ServeGateway(const net::HttpRequest& request, net::HttpResponder responder) {

@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 
 #include "api/watch_hub.h"
 #include "net/router.h"
@@ -23,6 +25,9 @@ struct WatchServiceOptions {
   // --experimental-watch-progress-notify-interval (etcd clamps it to at least 100 ms).
   std::chrono::milliseconds progress_interval{std::chrono::minutes(10)};
   size_t gateway_send_bytes_max = size_t{1} << 20;  // a gateway client's unsent bytes
+  // --election-timeout: streams that require a leader (clientv3's "hasleader" metadata)
+  // end with "etcdserver: no leader" after three of these without one, as in etcd.
+  std::chrono::milliseconds election_timeout{1000};
 };
 
 class WatchService {
@@ -43,10 +48,15 @@ class WatchService {
   void ServeGateway(const net::HttpRequest& request, net::HttpResponder responder);
   // A session over `sink`, registered with the hub; null after Stop.
   std::pair<std::shared_ptr<WatchSession>, uint64_t> Open(std::unique_ptr<WatchSink> sink);
+  // Every election timeout, on the hub thread.
+  void CheckLeader();
 
   server::EtcdServer* const server_;
   const WatchServiceOptions options_;
-  WatchHub hub_;
+  std::mutex leader_mu_;  // guards require_leader_
+  std::map<uint64_t, net::ServerStream> require_leader_;  // by session id
+  int no_leader_periods_ = 0;  // hub thread only
+  WatchHub hub_;  // last: its thread may call CheckLeader as soon as it starts
 };
 
 }  // namespace etcdpp::api

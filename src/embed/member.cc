@@ -85,6 +85,7 @@ net::ServerOptions ToNetOptions(const Config& c) {
 api::WatchServiceOptions WatchOptions(const Config& c) {
   api::WatchServiceOptions o;
   o.max_request_bytes = c.max_request_bytes;
+  o.election_timeout = std::chrono::milliseconds(c.election_timeout_ms);
   if (c.experimental_watch_progress_notify_interval.count() > 0) {
     o.progress_interval =
         std::chrono::duration_cast<std::chrono::milliseconds>(c.experimental_watch_progress_notify_interval);

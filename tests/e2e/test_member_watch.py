@@ -230,24 +230,27 @@ def test_large_catch_up_is_fragmented_when_the_client_accepts_fragments(procs, e
     assert [ev["kv"]["key"] for ev in events_of(json_lines(out))] == [b64(f"big/{i}") for i in range(9)]
 
 
-def test_follower_serves_watch_of_writes_made_on_the_leader(procs, etcd_bin, tmp_path):
-    names = ["w0", "w1", "w2"]
-    members = {n: Member(procs, etcd_bin, tmp_path, name=n) for n in names}
+def start_cluster(procs, binary, workdir, names=("w0", "w1", "w2")):
+    """Three members on free loopback ports; returns them by name once all are healthy."""
+    members = {n: Member(procs, binary, workdir, name=n) for n in names}
     cluster = ",".join(f"{n}={m.peer_url}" for n, m in members.items())
     for m in members.values():
         m.proc = procs.start([*m.args(), "--initial-cluster", cluster, "--initial-cluster-token", "watch-e2e"],
-                             log_path=str(m.log_path), cwd=str(tmp_path))
+                             log_path=str(m.log_path), cwd=str(workdir))
     for m in members.values():
         wait_until(lambda: m.proc.poll() is not None or m.healthy(), timeout=30, what=f"{m.name} healthy")
         assert m.proc.poll() is None, m.log()
+    return members
+
+
+def test_follower_serves_watch_of_writes_made_on_the_leader(procs, etcd_bin, tmp_path):
+    members = start_cluster(procs, etcd_bin, tmp_path)
 
     def leader_and_follower():
-        statuses = {}
-        for n, m in members.items():
-            st = json.loads(m.ctl("endpoint", "status", "-w", "json").stdout)[0]["Status"]
-            statuses[n] = st
+        statuses = {n: json.loads(m.ctl("endpoint", "status", "-w", "json").stdout)[0]["Status"]
+                    for n, m in members.items()}
         leaders = [n for n, st in statuses.items() if st.get("leader", 0) == st["header"]["member_id"]]
-        return (leaders[0], next(n for n in names if n != leaders[0])) if len(leaders) == 1 else None
+        return (leaders[0], next(n for n in members if n != leaders[0])) if len(leaders) == 1 else None
 
     leader, follower = wait_until(leader_and_follower, timeout=20, what="a leader")
     out = tmp_path / "follower.out"
@@ -255,3 +258,17 @@ def test_follower_serves_watch_of_writes_made_on_the_leader(procs, etcd_bin, tmp
     wait_until(lambda: members[leader].ctl("put", "cl/k", "from-leader") and "cl/k\nfrom-leader\n" in read(out),
                timeout=15, interval=0.2, what="the follower's watcher to see the leader's write")
     procs.stop(watcher)
+
+
+@pytest.mark.parametrize("binary", ["ours", REFERENCE_ETCD])
+def test_watch_requiring_a_leader_ends_when_the_member_loses_it(procs, etcd_bin, tmp_path, binary):
+    members = start_cluster(procs, etcd_bin if binary == "ours" else binary, tmp_path)
+    out = tmp_path / "lonely.out"
+    watcher = start_etcdctl_watch(procs, members["w0"], out, "k")  # etcdctl asks for a leader
+    wait_until(lambda: members["w0"].ctl("put", "k", "v") and "PUT\nk\nv\n" in read(out),
+               timeout=15, interval=0.2, what="the watcher to see a put")
+    procs.stop(members["w1"].proc)
+    procs.stop(members["w2"].proc)
+    # etcd ends such streams after three election timeouts (1 s each here) without a leader.
+    wait_until(lambda: watcher.poll() is not None, timeout=30, what="the watcher to end")
+    assert "watch was canceled (etcdserver: no leader)" in read(out)
