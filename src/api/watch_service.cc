@@ -126,6 +126,14 @@ void WatchService::ServeGrpc(net::ServerStream stream) {
 }
 
 void WatchService::CheckLeader() {
+  {
+    // Such streams exist only once the member serves clients, after it started.
+    std::lock_guard lock(leader_mu_);
+    if (require_leader_.empty()) {
+      no_leader_periods_ = 0;
+      return;
+    }
+  }
   no_leader_periods_ = server_->leader() == 0 ? no_leader_periods_ + 1 : 0;
   if (no_leader_periods_ < kMaxNoLeaderPeriods) return;
   std::map<uint64_t, net::ServerStream> streams;
