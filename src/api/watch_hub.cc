@@ -28,7 +28,9 @@ uint64_t WatchHub::Add(std::shared_ptr<WatchSession> session) {
     std::lock_guard lock(mu_);
     if (!stop_) {
       const uint64_t id = next_id_++;
-      sessions_[id] = Entry{std::move(session), NextTickLocked(), false};
+      const auto tick = NextTickLocked();
+      sessions_[id] = Entry{std::move(session), tick};
+      ticks_.emplace(tick, id);
       ready_.insert(id);
       cv_.notify_all();
       return id;
@@ -38,6 +40,14 @@ uint64_t WatchHub::Add(std::shared_ptr<WatchSession> session) {
   return 0;
 }
 
+void WatchHub::EraseLocked(uint64_t id) {
+  auto it = sessions_.find(id);
+  ticks_.erase({it->second.next_tick, id});
+  sessions_.erase(it);
+  ready_.erase(id);
+  blocked_.erase(id);
+}
+
 void WatchHub::Remove(uint64_t id) {
   std::shared_ptr<WatchSession> session;
   {
@@ -45,8 +55,7 @@ void WatchHub::Remove(uint64_t id) {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return;
     session = std::move(it->second.session);
-    sessions_.erase(it);
-    ready_.erase(id);
+    EraseLocked(id);
   }
   session->Close();  // outside the hub's lock: closing takes the store's lock
 }
@@ -69,7 +78,9 @@ void WatchHub::Stop() {
     std::lock_guard lock(mu_);
     stop_ = true;
     sessions.swap(sessions_);
+    ticks_.clear();
     ready_.clear();
+    blocked_.clear();
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
@@ -81,29 +92,32 @@ void WatchHub::Run() {
   while (!stop_) {
     Clock::time_point wake_at = Clock::now() + std::chrono::seconds(1);
     if (options_.on_period) wake_at = std::min(wake_at, next_period_);
-    for (const auto& [id, e] : sessions_) {
-      wake_at = std::min(wake_at, e.next_tick);
-      if (e.blocked) wake_at = std::min(wake_at, Clock::now() + options_.retry_interval);
-    }
+    if (!ticks_.empty()) wake_at = std::min(wake_at, ticks_.begin()->first);
+    if (!blocked_.empty()) wake_at = std::min(wake_at, Clock::now() + options_.retry_interval);
     cv_.wait_until(lock, wake_at, [&] { return stop_ || !ready_.empty(); });
     if (stop_) return;
 
     // Pick the work under the lock, do it without: sessions call into the store, whose
     // notifier calls Wake.
     const auto now = Clock::now();
-    std::vector<std::pair<uint64_t, std::shared_ptr<WatchSession>>> flush;
     std::vector<std::shared_ptr<WatchSession>> tick;
-    for (auto& [id, e] : sessions_) {
-      if (e.next_tick <= now) {
-        e.next_tick = NextTickLocked();
-        tick.push_back(e.session);
-      }
-      if (ready_.count(id) != 0 || e.blocked) flush.emplace_back(id, e.session);
+    while (!ticks_.empty() && ticks_.begin()->first <= now) {
+      const uint64_t id = ticks_.begin()->second;
+      ticks_.erase(ticks_.begin());
+      Entry& e = sessions_.at(id);
+      e.next_tick = NextTickLocked();
+      ticks_.emplace(e.next_tick, id);
+      tick.push_back(e.session);
     }
+    std::vector<std::pair<uint64_t, std::shared_ptr<WatchSession>>> flush;
+    ready_.merge(blocked_);  // blocked sessions are retried on every round
+    for (uint64_t id : ready_) flush.emplace_back(id, sessions_.at(id).session);
     ready_.clear();
+    blocked_.clear();
     const bool period_due = options_.on_period && next_period_ <= now;
     if (period_due) next_period_ = now + options_.period;
     lock.unlock();
+
     if (period_due) options_.on_period();
     for (auto& s : tick) s->Tick();  // queues into the store; the notifier wakes us again
     std::vector<std::pair<uint64_t, WatchSession::FlushResult>> results;
@@ -112,12 +126,11 @@ void WatchHub::Run() {
     lock.lock();
     for (auto [id, result] : results) {
       auto it = sessions_.find(id);
-      if (it == sessions_.end()) continue;
-      it->second.blocked = result == WatchSession::FlushResult::kBlocked;
+      if (it == sessions_.end()) continue;  // removed meanwhile
+      if (result == WatchSession::FlushResult::kBlocked) blocked_.insert(id);
       if (result == WatchSession::FlushResult::kGone) {
         gone.push_back(std::move(it->second.session));
-        sessions_.erase(it);
-        ready_.erase(id);
+        EraseLocked(id);
       }
     }
     if (!gone.empty()) {

@@ -59,10 +59,10 @@ class WatchHub {
   struct Entry {
     std::shared_ptr<WatchSession> session;
     std::chrono::steady_clock::time_point next_tick;
-    bool blocked = false;
   };
   void Run();
   std::chrono::steady_clock::time_point NextTickLocked();
+  void EraseLocked(uint64_t id);
 
   const WatchHubOptions options_;
   mutable std::mutex mu_;  // guards everything below
@@ -70,7 +70,9 @@ class WatchHub {
   std::mt19937_64 rng_;
   uint64_t next_id_ = 1;
   std::map<uint64_t, Entry> sessions_;
-  std::set<uint64_t> ready_;
+  std::set<std::pair<std::chrono::steady_clock::time_point, uint64_t>> ticks_;  // by next_tick
+  std::set<uint64_t> ready_;    // woken since their last flush
+  std::set<uint64_t> blocked_;  // over their send bound at their last flush
   bool stop_ = false;
   std::chrono::steady_clock::time_point next_period_;
   std::thread thread_;

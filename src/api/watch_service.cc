@@ -91,7 +91,8 @@ std::pair<std::shared_ptr<WatchSession>, uint64_t> WatchService::Open(std::uniqu
 
 void WatchService::ServeGrpc(net::ServerStream stream) {
   // clientv3 (and etcdctl) ask for a leader: without one the stream fails at once.
-  if (stream.context().Metadata("hasleader") == "true" && server_->leader() == 0) {
+  const bool require_leader = stream.context().Metadata("hasleader") == "true";
+  if (require_leader && server_->leader() == 0) {
     stream.Finish(ToGrpcStatus(server::errors::kNoLeader.status()));
     return;
   }
@@ -109,12 +110,12 @@ void WatchService::ServeGrpc(net::ServerStream stream) {
     }
     session->Handle(request);
   });
-  // etcd keeps serving the watchers after the client's half-close; only the end of the
-  // call ends them.
-  if (stream.context().Metadata("hasleader") == "true") {
+  if (require_leader) {
     std::lock_guard lock(leader_mu_);
     require_leader_.emplace(id, stream);
   }
+  // etcd keeps serving the watchers after the client's half-close; only the end of the
+  // call ends them. (OnDone also drops the callbacks, and with them the session.)
   stream.OnDone([this, hub, id = id](bool) {
     {
       std::lock_guard lock(leader_mu_);
