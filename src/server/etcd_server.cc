@@ -74,6 +74,7 @@ Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb:
   ETCDPP_RETURN_IF_ERROR(backend->ReplaceWith(db));
   if (log()) log()->Info("etcdserver", "restoring mvcc store...");
   ETCDPP_RETURN_IF_ERROR(kv->Reload());
+  watchable->Resync();
   if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
   const std::vector<membership::Member> before = cluster->Members();
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
