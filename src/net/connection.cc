@@ -64,6 +64,14 @@ asio::awaitable<void> Detect(std::unique_ptr<ByteStream> stream, SessionEnv env,
   }
 }
 
+std::string VerifiedCommonName(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  char cn[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
 std::string PeerName(asio::ip::tcp::socket& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -101,8 +109,13 @@ asio::awaitable<void> Serve(Socket socket, ConnectionSetup setup) {
   boost::system::error_code ec;
   co_await tls->get().async_handshake(asio::ssl::stream_base::server, asio::buffer(initial),
                                       redirect_error(use_awaitable, ec));
-  if (ec) co_return;
+  if (ec) {
+    setup.tls->ReportRejected(tls->get().native_handle(), ec.value(),
+                              ec.category() == asio::error::get_ssl_category(), setup.env.peer);
+    co_return;
+  }
   setup.env.tls = true;
+  setup.env.peer_cert_cn = VerifiedCommonName(tls->get().native_handle());
   co_await Detect(std::move(tls), std::move(setup.env), std::string());
 }
 

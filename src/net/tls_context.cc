@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -12,6 +13,8 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
+
+#include "net/tls_verify.h"
 
 namespace etcdpp::net {
 namespace {
@@ -28,7 +31,12 @@ std::string OpenSslError() {
 // Go's wording for an unreadable file, which etcd prints at start.
 Status CheckReadable(const std::string& path) {
   std::ifstream f(path);
-  if (!f) return InvalidArgument("open " + path + ": " + std::strerror(errno == 0 ? ENOENT : errno));
+  if (!f) {
+    // Go's error texts are strerror's in lower case ("no such file or directory").
+    std::string why = std::strerror(errno == 0 ? ENOENT : errno);
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return InvalidArgument("open " + path + ": " + why);
+  }
   return Status::Ok();
 }
 
@@ -126,9 +134,22 @@ struct TlsContext::CertSource {
   }
 };
 
+struct TlsContext::Rules : VerifyRules {};
+
 TlsContext::TlsContext(TlsConfig config, std::unique_ptr<boost::asio::ssl::context> context,
-                       std::unique_ptr<CertSource> certs)
-    : config_(std::move(config)), certs_(std::move(certs)), context_(std::move(context)) {}
+                       std::unique_ptr<CertSource> certs, std::unique_ptr<Rules> rules)
+    : config_(std::move(config)),
+      rules_(std::move(rules)),
+      certs_(std::move(certs)),
+      context_(std::move(context)) {}
+
+void TlsContext::ReportRejected(void* ssl, int error_value, bool error_is_tls, const std::string& remote) const {
+  if (!config_.on_rejected) return;
+  SSL* s = static_cast<SSL*>(ssl);
+  const char* server_name = s ? SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) : nullptr;
+  config_.on_rejected(remote, GoHandshakeError(s, error_value, error_is_tls, /*server_side=*/true),
+                      server_name ? server_name : "");
+}
 
 TlsContext::~TlsContext() = default;
 
@@ -156,12 +177,24 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::Create(const TlsConfig& co
       return InvalidArgument("tls: failed to load CA " + config.trusted_ca_file + ": " + OpenSslError());
     }
   }
-  if (config.client_cert_auth) {
-    SSL_CTX_set_verify(raw, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  if (!config.cipher_list.empty() && SSL_CTX_set_cipher_list(raw, config.cipher_list.c_str()) != 1) {
+    return InvalidArgument("tls: no usable cipher suite in " + config.cipher_list);
   }
+  if (!config.crl_file.empty()) {
+    ETCDPP_RETURN_IF_ERROR(CheckReadable(config.crl_file));
+    if (!LoadCrl(raw, config.crl_file)) return InvalidArgument("tls: no CRL found in " + config.crl_file);
+  }
+  auto rules = std::make_unique<Rules>();
+  rules->allowed_cn = config.allowed_cn;
+  rules->allowed_hostname = config.allowed_hostname;
+  // Without client-cert-auth, a certificate a client offers anyway is still checked.
+  InstallVerifyCallback(raw, config.client_cert_auth ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                     : SSL_VERIFY_NONE,
+                        rules.get());
   SSL_CTX_set_alpn_select_cb(raw, SelectAlpn, nullptr);
   SSL_CTX_set_cert_cb(raw, CertSource::Install, certs.get());
-  return std::shared_ptr<const TlsContext>(new TlsContext(config, std::move(ctx), std::move(certs)));
+  return std::shared_ptr<const TlsContext>(
+      new TlsContext(config, std::move(ctx), std::move(certs), std::move(rules)));
 }
 
 }  // namespace etcdpp::net
