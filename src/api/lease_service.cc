@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/bind_unary.h"
 #include "api/unary_method.h"
 #include "api/version_handler.h"
 #include "server/errors.h"
@@ -18,30 +19,10 @@ namespace {
 using server::EtcdServer;
 using namespace etcdserverpb;
 
-// Binds one typed lease call as a unary method (gRPC and every gateway path given).
 template <typename Req, typename Resp>
-void BindLease(net::Router& router, std::string grpc_path, std::vector<std::string> gateway_paths,
+void BindLease(net::Router& router, EtcdServer* s, std::string grpc_path, std::vector<std::string> gateway_paths,
                std::function<void(Req, EtcdServer::Done<Resp>)> call) {
-  static const Req kReqPrototype;
-  static const Resp kRespPrototype;
-  auto fn = [call = std::move(call)](const net::CallContext&, std::string bytes, UnaryDone done) {
-    Req req;
-    if (!req.ParseFromString(bytes)) return done(InvalidArgument("grpc: error unmarshalling request"), {});
-    call(std::move(req), [done](Result<Resp> r) {
-      if (!r.ok()) return done(r.status(), {});
-      done(Status(), r->SerializeAsString());
-    });
-  };
-  if (gateway_paths.empty()) gateway_paths.emplace_back();
-  for (auto& path : gateway_paths) {
-    UnaryMethod m;
-    m.grpc_path = grpc_path;  // registered again per alias: the last one wins, all are the same
-    m.gateway_path = std::move(path);
-    m.request_prototype = &kReqPrototype;
-    m.response_prototype = &kRespPrototype;
-    m.fn = fn;
-    RegisterUnary(router, std::move(m));
-  }
+  BindUnary<Req, Resp>(router, s, std::move(grpc_path), std::move(gateway_paths), nullptr, std::move(call));
 }
 
 // The keep-alives of one stream, renewed one after another so that responses keep the
@@ -155,6 +136,10 @@ class KeepAliveSession : public std::enable_shared_from_this<KeepAliveSession> {
 };
 
 void ServeKeepAliveStream(EtcdServer* server, net::ServerStream stream) {
+  if (server->IsLearner()) {  // a learner serves no stream (etcd 3.4)
+    stream.Finish(ToGrpcStatus(server::errors::kLearnerNotSupported.status()));
+    return;
+  }
   auto session = std::make_shared<KeepAliveSession>(
       server, [stream](const LeaseKeepAliveResponse& r) { stream.Write(r.SerializeAsString()); },
       [stream](Status s) { stream.Finish(ToGrpcStatus(s)); });
@@ -250,13 +235,13 @@ void ServeKeepAliveGateway(EtcdServer* server, const net::HttpRequest& request, 
 
 void RegisterLeaseService(net::Router& router, EtcdServer* s) {
   BindLease<LeaseGrantRequest, LeaseGrantResponse>(
-      router, "/etcdserverpb.Lease/LeaseGrant", {"/v3/lease/grant"},
+      router, s, "/etcdserverpb.Lease/LeaseGrant", {"/v3/lease/grant"},
       [s](LeaseGrantRequest r, auto done) { s->LeaseGrant(std::move(r), done); });
   BindLease<LeaseRevokeRequest, LeaseRevokeResponse>(
-      router, "/etcdserverpb.Lease/LeaseRevoke", {"/v3/lease/revoke", "/v3/kv/lease/revoke"},
+      router, s, "/etcdserverpb.Lease/LeaseRevoke", {"/v3/lease/revoke", "/v3/kv/lease/revoke"},
       [s](LeaseRevokeRequest r, auto done) { s->LeaseRevoke(std::move(r), done); });
   BindLease<LeaseTimeToLiveRequest, LeaseTimeToLiveResponse>(
-      router, "/etcdserverpb.Lease/LeaseTimeToLive", {"/v3/lease/timetolive", "/v3/kv/lease/timetolive"},
+      router, s, "/etcdserverpb.Lease/LeaseTimeToLive", {"/v3/lease/timetolive", "/v3/kv/lease/timetolive"},
       [s](LeaseTimeToLiveRequest r, EtcdServer::Done<LeaseTimeToLiveResponse> done) {
         const int64_t id = r.id();
         s->LeaseTimeToLive(std::move(r), [s, id, done](Result<LeaseTimeToLiveResponse> res) {
@@ -272,7 +257,7 @@ void RegisterLeaseService(net::Router& router, EtcdServer* s) {
         });
       });
   BindLease<LeaseLeasesRequest, LeaseLeasesResponse>(
-      router, "/etcdserverpb.Lease/LeaseLeases", {"/v3/lease/leases", "/v3/kv/lease/leases"},
+      router, s, "/etcdserverpb.Lease/LeaseLeases", {"/v3/lease/leases", "/v3/kv/lease/leases"},
       [s](LeaseLeasesRequest, auto done) { s->LeaseLeases(done); });
   router.AddStream("/etcdserverpb.Lease/LeaseKeepAlive",
                    [s](net::ServerStream stream) { ServeKeepAliveStream(s, std::move(stream)); });

@@ -1,8 +1,8 @@
 #include "api/v3_services.h"
 
 #include <memory>
-#include <type_traits>
 
+#include "api/bind_unary.h"
 #include "api/request_checks.h"
 #include "api/unary_method.h"
 #include "server/errors.h"
@@ -12,52 +12,13 @@ namespace {
 
 using server::EtcdServer;
 
-// What a learner serves, as etcd 3.4: its status and serializable reads, nothing else.
-template <typename Req>
-bool LearnerServes(const Req& req) {
-  if constexpr (std::is_same_v<Req, etcdserverpb::StatusRequest>) return true;
-  if constexpr (std::is_same_v<Req, etcdserverpb::RangeRequest>) return req.serializable();
-  return false;
-}
-
-// Binds one typed server call as a unary method: parse, check, call, serialize.
+// One method at one gateway path (empty: gRPC only).
 template <typename Req, typename Resp>
 void Bind(net::Router& router, EtcdServer* s, std::string grpc_path, std::string gateway_path,
-          std::function<Status(const Req&)> check,
-          std::function<void(Req, EtcdServer::Done<Resp>)> call) {
-  static const Req kReqPrototype;
-  static const Resp kRespPrototype;
-  UnaryMethod m;
-  m.grpc_path = std::move(grpc_path);
-  m.gateway_path = std::move(gateway_path);
-  m.request_prototype = &kReqPrototype;
-  m.response_prototype = &kRespPrototype;
-  m.fn = [s, check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
-                                                                UnaryDone done) {
-    Req req;
-    if (!req.ParseFromString(bytes)) {
-      done(InvalidArgument("grpc: error unmarshalling request"), {});
-      return;
-    }
-    if (!LearnerServes(req) && s->IsLearner()) {
-      done(server::errors::kLearnerNotSupported.status(), {});
-      return;
-    }
-    if (check) {
-      if (Status s = check(req); !s.ok()) {
-        done(s, {});
-        return;
-      }
-    }
-    call(std::move(req), [done](Result<Resp> r) {
-      if (!r.ok()) {
-        done(r.status(), {});
-        return;
-      }
-      done(Status(), r->SerializeAsString());
-    });
-  };
-  RegisterUnary(router, std::move(m));
+          std::function<Status(const Req&)> check, std::function<void(Req, EtcdServer::Done<Resp>)> call) {
+  std::vector<std::string> paths;
+  if (!gateway_path.empty()) paths.push_back(std::move(gateway_path));
+  BindUnary<Req, Resp>(router, s, std::move(grpc_path), std::move(paths), std::move(check), std::move(call));
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "api/lease_service.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
+#include "api/watch_service.h"
 #include "base/log.h"
 #include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
@@ -90,6 +91,17 @@ net::ServerOptions ToNetOptions(const Config& c) {
   o.keepalive_interval = duration_cast<milliseconds>(c.grpc_keepalive_interval);
   o.keepalive_timeout = duration_cast<milliseconds>(c.grpc_keepalive_timeout);
   o.keepalive_min_time = duration_cast<milliseconds>(c.grpc_keepalive_min_time);
+  return o;
+}
+
+api::WatchServiceOptions WatchOptions(const Config& c) {
+  api::WatchServiceOptions o;
+  o.max_request_bytes = c.max_request_bytes;
+  o.election_timeout = std::chrono::milliseconds(c.election_timeout_ms);
+  if (c.experimental_watch_progress_notify_interval.count() > 0) {
+    o.progress_interval =
+        std::chrono::duration_cast<std::chrono::milliseconds>(c.experimental_watch_progress_notify_interval);
+  }
   return o;
 }
 
@@ -229,6 +241,8 @@ int RunMember(const Config& config) {
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
   api::RegisterLeaseService(client_router, m);
+  api::WatchService watch_service(m, WatchOptions(config));
+  watch_service.Register(client_router);
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
     if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {
@@ -261,41 +275,38 @@ int RunMember(const Config& config) {
       sig = WaitSignal(stop_signals, std::chrono::milliseconds(200));
     }
   }
+  // Clients first; the forwarder's answers and the watch sessions' streams must not
+  // reach a stopped member; the peers last.
+  auto shutdown = [&] {
+    client_server.Stop();
+    lease_forwarder.Stop();
+    watch_service.Stop();
+    member->Stop();
+    peer_server.Stop();
+    transport.Stop();
+    peer_client.Stop();
+    if (log) log->Flush();
+  };
   if (sig == 0 && member->removed()) {
     // etcd stops the member and exits 0; its data dir cannot serve again.
     if (log) {
       log->Error("etcdserver", "the member has been permanently removed from the cluster");
       log->Info("etcdserver", "the data-dir used by this member must be removed.");
     }
-    client_server.Stop();
-    lease_forwarder.Stop();
-    member->Stop();
-    peer_server.Stop();
-    transport.Stop();
-    peer_client.Stop();
-    if (log) log->Flush();
+    shutdown();
     return 0;
   }
   if (std::string remote = conflict(); !remote.empty() && sig == 0) {
     std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",
                  membership::IdToString(m->cluster_id()).c_str(), remote.c_str());
-    client_server.Stop();
-    lease_forwarder.Stop();
-    member->Stop();
-    peer_server.Stop();
-    transport.Stop();
+    shutdown();
     return 1;
   }
   if (log) {
     log->Notice("pkg/osutil", std::string("received ") + (sig == SIGINT ? "interrupt" : "terminated") +
                                   " signal, shutting down...");
   }
-  client_server.Stop();
-  lease_forwarder.Stop();  // its answers would reach a stopped server
-  member->Stop();
-  peer_server.Stop();
-  transport.Stop();
-  if (log) log->Flush();
+  shutdown();
   // Leave the way etcd does: with the signal's own status.
   signal(sig, SIG_DFL);
   pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);

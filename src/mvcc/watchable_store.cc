@@ -168,6 +168,16 @@ void WatchableStore::OnWrite(int64_t rev, const std::vector<mvccpb::Event>& even
   }
 }
 
+void WatchableStore::Resync() {
+  std::lock_guard lock(mu_);
+  std::vector<Watcher*> synced(synced_ranges_.begin(), synced_ranges_.end());
+  for (const auto& [key, ws] : synced_keys_) synced.insert(synced.end(), ws.begin(), ws.end());
+  for (Watcher* w : synced) MakeUnsynced(w);
+  notified_rev_ = kv_->Rev();
+  kicked_ = true;
+  cv_.notify_all();
+}
+
 void WatchableStore::Kick() {
   std::lock_guard lock(mu_);
   if (unsynced_.empty()) return;

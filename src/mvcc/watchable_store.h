@@ -41,6 +41,10 @@ class WatchableStore : public WriteObserver {
   KvStore* kv() const { return kv_; }
 
   void OnWrite(int64_t rev, const std::vector<mvccpb::Event>& events) override;
+  // After the KvStore reloaded from another backend (a snapshot from the leader): every
+  // synced watcher catches up from the new backend, or learns it was compacted, as in
+  // etcd's watchableStore.Restore. Apply thread, like OnWrite.
+  void Resync();
 
   // Counts by state, for tests and metrics.
   size_t synced_count() const;

@@ -76,6 +76,7 @@ Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb:
   ETCDPP_RETURN_IF_ERROR(leases->Recover());
   if (log()) log()->Info("etcdserver", "restoring mvcc store...");
   ETCDPP_RETURN_IF_ERROR(kv->Reload());
+  watchable->Resync();
   if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
   const std::vector<membership::Member> before = cluster->Members();
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
@@ -199,6 +200,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   ETCDPP_RETURN_IF_ERROR(s.OpenLeases());  // before the store: its restore attaches leased keys
   ETCDPP_ASSIGN_OR_RETURN(s.kv, mvcc::KvStore::Open(s.backend.get(), s.leases->hooks()));
   s.leases->SetKv(s.kv.get());
+  s.watchable = std::make_unique<mvcc::WatchableStore>(s.kv.get());
   ETCDPP_RETURN_IF_ERROR(have_wal ? s.RestartFromWal() : s.BootstrapNew());
 
   ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
@@ -325,6 +327,7 @@ void EtcdServer::Stop() {
   s.applier->Stop();
   s.waits.FailAll(errors::kStopped.status());
   if (s.wal) s.wal->Close().IgnoreError();
+  s.watchable.reset();
   s.kv.reset();
   if (s.backend) s.backend->ForceCommit().IgnoreError();
   s.backend.reset();
@@ -451,6 +454,8 @@ uint64_t EtcdServer::member_id() const { return impl_->config.member_id; }
 uint64_t EtcdServer::cluster_id() const { return impl_->cluster->id(); }
 uint64_t EtcdServer::leader() const { return impl_->raft ? impl_->raft->leader() : 0; }
 std::string EtcdServer::cluster_version() const { return impl_->cluster->version(); }
+
+std::unique_ptr<mvcc::WatchStream> EtcdServer::NewWatchStream() { return impl_->watchable->NewStream(); }
 
 void EtcdServer::FillHeader(etcdserverpb::ResponseHeader* header) const {
   header->set_cluster_id(cluster_id());

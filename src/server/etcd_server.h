@@ -24,6 +24,10 @@
 #include "server/lease_forwarder.h"
 #include "server/transport.h"
 
+namespace etcdpp::mvcc {
+class WatchStream;
+}
+
 namespace etcdpp::server {
 
 struct ServerConfig {
@@ -138,6 +142,9 @@ class EtcdServer {
   uint64_t cluster_id() const;
   uint64_t leader() const;
   std::string cluster_version() const;
+  // A stream of watchers over the v3 store (any thread). Every stream must be destroyed
+  // before Stop.
+  std::unique_ptr<mvcc::WatchStream> NewWatchStream();
   // Header fields every response carries (revision = the store's current revision).
   void FillHeader(etcdserverpb::ResponseHeader* header) const;
 

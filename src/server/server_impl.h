@@ -14,6 +14,7 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "base/file_system.h"
 #include "mvcc/kv_store.h"
+#include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/applier.h"
@@ -56,6 +57,7 @@ struct EtcdServer::Impl {
   std::unique_ptr<backend::Backend> backend;
   std::unique_ptr<LeaseKeeper> leases;  // before kv: the store's restore attaches keys
   std::unique_ptr<mvcc::KvStore> kv;
+  std::unique_ptr<mvcc::WatchableStore> watchable;  // over kv; destroyed before it
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<wal::Wal> wal;
   std::unique_ptr<snap::Snapshotter> snapshotter;

@@ -63,7 +63,6 @@ constexpr Row kUnsupported[] = {
     {"--experimental-enable-v2v3", ConfigDiffers<&C::experimental_enable_v2v3>},
     {"--experimental-backend-bbolt-freelist-type", ConfigDiffers<&C::experimental_backend_bbolt_freelist_type>},
     {"--experimental-compaction-batch-limit", ConfigDiffers<&C::experimental_compaction_batch_limit>},
-    {"--experimental-watch-progress-notify-interval", ConfigDiffers<&C::experimental_watch_progress_notify_interval>},
     {"--experimental-warning-apply-duration", ConfigDiffers<&C::experimental_warning_apply_duration>},
     {"--unsafe-no-fsync", ConfigDiffers<&C::unsafe_no_fsync>},
 };

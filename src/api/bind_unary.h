@@ -1,0 +1,58 @@
+// BindUnary: one typed EtcdServer call as a unary RPC (gRPC and its gateway paths):
+// parse, refuse what a learner does not serve, run the request's checks, call, serialize.
+// Every v3 unary method goes through it, so those rules hold for all of them.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "api/unary_method.h"
+#include "etcdserverpb/rpc.pb.h"
+#include "server/errors.h"
+#include "server/etcd_server.h"
+
+namespace etcdpp::api {
+
+// What a learner serves, as etcd 3.4: its status and serializable reads, nothing else.
+template <typename Req>
+bool LearnerServes(const Req& req) {
+  if constexpr (std::is_same_v<Req, etcdserverpb::StatusRequest>) return true;
+  if constexpr (std::is_same_v<Req, etcdserverpb::RangeRequest>) return req.serializable();
+  return false;
+}
+
+// `gateway_paths`: none for gRPC only; aliases beyond the first serve the same method.
+template <typename Req, typename Resp>
+void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path,
+               std::vector<std::string> gateway_paths, std::function<Status(const Req&)> check,
+               std::function<void(Req, server::EtcdServer::Done<Resp>)> call) {
+  static const Req kReqPrototype;
+  static const Resp kRespPrototype;
+  UnaryFn fn = [s, check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
+                                                                     UnaryDone done) {
+    Req req;
+    if (!req.ParseFromString(bytes)) return done(InvalidArgument("grpc: error unmarshalling request"), {});
+    if (!LearnerServes(req) && s->IsLearner()) return done(server::errors::kLearnerNotSupported.status(), {});
+    if (check) {
+      if (Status bad = check(req); !bad.ok()) return done(bad, {});
+    }
+    call(std::move(req), [done](Result<Resp> r) {
+      if (!r.ok()) return done(r.status(), {});
+      done(Status(), r->SerializeAsString());
+    });
+  };
+  if (gateway_paths.empty()) gateway_paths.emplace_back();
+  for (auto& path : gateway_paths) {
+    UnaryMethod m;
+    m.grpc_path = grpc_path;  // registered again per alias: all the same
+    m.gateway_path = std::move(path);
+    m.request_prototype = &kReqPrototype;
+    m.response_prototype = &kRespPrototype;
+    m.fn = fn;
+    RegisterUnary(router, std::move(m));
+  }
+}
+
+}  // namespace etcdpp::api

@@ -1,0 +1,153 @@
+// Watch sessions over a real store, flushed by hand and by the hub: a client that stops
+// reading, and progress notifications.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <mutex>
+
+#include "api/watch_hub.h"
+#include "api/watch_session.h"
+#include "backend/backend.h"
+#include "mvcc/kv_store.h"
+#include "mvcc/watchable_store.h"
+#include "testing/temp_dir.h"
+#include "testing/wait_until.h"
+
+namespace etcdpp::api {
+namespace {
+
+// A client that can stop reading: while blocked it takes nothing.
+class TestClient final : public WatchSink {
+ public:
+  bool Send(const etcdserverpb::WatchResponse& response) override {
+    std::lock_guard lock(mu_);
+    got_.push_back(response);
+    return true;
+  }
+  bool Blocked() override { return blocked_.load(); }
+  void set_blocked(bool b) { blocked_ = b; }
+  std::vector<etcdserverpb::WatchResponse> got() {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+
+ private:
+  std::atomic<bool> blocked_{false};
+  std::mutex mu_;  // guards got_
+  std::vector<etcdserverpb::WatchResponse> got_;
+};
+
+std::vector<int64_t> EventRevs(const std::vector<etcdserverpb::WatchResponse>& rs) {
+  std::vector<int64_t> out;
+  for (const auto& r : rs)
+    for (const auto& ev : r.events()) out.push_back(ev.kv().mod_revision());
+  return out;
+}
+
+class WatchStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    backend::BackendOptions bo;
+    bo.path = dir_.Sub("db");
+    bo.map_size_bytes = size_t{1} << 30;
+    backend_ = std::move(backend::Backend::Open(bo)).value();
+    kv_ = std::move(mvcc::KvStore::Open(backend_.get(), nullptr)).value();
+    mvcc::WatchableStoreOptions so;
+    so.stream_queue_bytes_max = kQueueBytes;
+    so.sync_interval_ms = 10;
+    store_ = std::make_unique<mvcc::WatchableStore>(kv_.get(), so);
+  }
+  void TearDown() override {
+    store_.reset();
+    kv_.reset();
+    backend_.reset();
+  }
+  // A session over a new stream of the store; `client` stays owned by the session.
+  std::shared_ptr<WatchSession> NewSession(TestClient** client, mvcc::WatchStream** store_side = nullptr) {
+    auto stream = store_->NewStream();
+    if (store_side) *store_side = stream.get();
+    auto owned = std::make_unique<TestClient>();
+    *client = owned.get();
+    return std::make_shared<WatchSession>([](etcdserverpb::ResponseHeader* h) { h->set_cluster_id(1); },
+                                          std::move(stream), std::move(owned), size_t{2} << 20);
+  }
+  static etcdserverpb::WatchRequest CreatePrefix(const std::string& prefix, bool progress_notify = false) {
+    etcdserverpb::WatchRequest create;
+    create.mutable_create_request()->set_key(prefix);
+    std::string end = prefix;
+    end.back()++;
+    create.mutable_create_request()->set_range_end(end);
+    create.mutable_create_request()->set_progress_notify(progress_notify);
+    return create;
+  }
+
+  static constexpr size_t kQueueBytes = 64 * 1024;
+  testing::TempDir dir_;
+  std::unique_ptr<backend::Backend> backend_;
+  std::unique_ptr<mvcc::KvStore> kv_;
+  std::unique_ptr<mvcc::WatchableStore> store_;
+};
+
+TEST_F(WatchStoreTest, BlockedClientKeepsStoreQueueBoundedThenGetsEveryEventOnce) {
+  TestClient* client;
+  mvcc::WatchStream* store_side;
+  auto session = NewSession(&client, &store_side);
+  session->Handle(CreatePrefix("k/"));
+  ASSERT_EQ(client->got().size(), 1u);
+  EXPECT_TRUE(client->got()[0].created());
+
+  client->set_blocked(true);
+  const int kPuts = 300;  // 300 kB of values, several times the store's queue bound
+  for (int i = 0; i < kPuts; ++i) {
+    ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"k/" + std::to_string(i % 7), std::string(1000, 'v')}).ok());
+    EXPECT_EQ(session->Flush(), WatchSession::FlushResult::kBlocked);
+    EXPECT_LE(store_side->queued_bytes(), kQueueBytes + 2000);
+  }
+  EXPECT_EQ(client->got().size(), 1u);  // nothing taken while blocked
+  EXPECT_EQ(store_->unsynced_count(), 1u);  // the watcher fell behind and will catch up
+
+  client->set_blocked(false);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    session->Flush();
+    return EventRevs(client->got()).size() >= kPuts;
+  }));
+  std::vector<int64_t> expected;
+  for (int i = 0; i < kPuts; ++i) expected.push_back(i + 2);
+  EXPECT_EQ(EventRevs(client->got()), expected);
+  EXPECT_EQ(client->got().back().header().cluster_id(), 1u);
+  session->Close();
+}
+
+TEST_F(WatchStoreTest, HubDeliversEventsAndProgressOnlyToQuietWatchersThatAskedForIt) {
+  WatchHubOptions options;
+  options.progress_interval = std::chrono::milliseconds(20);
+  options.seed = 7;
+  WatchHub hub(options);
+  TestClient* asked;
+  TestClient* silent;
+  auto s1 = NewSession(&asked);
+  auto s2 = NewSession(&silent);
+  for (auto& [s, progress] : {std::pair{s1, true}, std::pair{s2, false}}) {
+    const uint64_t id = hub.Add(s);
+    ASSERT_NE(id, 0u);
+    s->SetNotifier([&hub, id] { hub.Wake(id); });
+    s->Handle(CreatePrefix("p/", progress));
+  }
+  ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"p/a", "1"}).ok());
+  auto progress_count = [](TestClient* c) {
+    int n = 0;
+    for (const auto& r : c->got()) n += !r.created() && r.events_size() == 0;
+    return n;
+  };
+  ASSERT_TRUE(testing::WaitUntil([&] { return EventRevs(silent->got()).size() == 1 && progress_count(asked) >= 2; }));
+  EXPECT_EQ(EventRevs(asked->got()), (std::vector<int64_t>{2}));
+  EXPECT_EQ(progress_count(silent), 0);
+  for (const auto& r : asked->got()) {
+    if (!r.created() && r.events_size() == 0) EXPECT_EQ(r.header().revision(), 2);
+  }
+  hub.Stop();
+  EXPECT_EQ(hub.session_count(), 0u);
+}
+
+}  // namespace
+}  // namespace etcdpp::api
