@@ -74,3 +74,20 @@ def test_bad_flags_exit_2_with_a_message(bench_bin):
                          timeout=20)
     assert out.returncode == 2
     assert "--clients" in out.stderr
+
+
+def test_watch_delivers_every_event_to_every_watcher(bench_bin, member):
+    r = bench(bench_bin, member, "watch", "--watchers", "20", "--streams", "2",
+              "--watch-key-space", "2", "--put-total", "10", "--put-rate", "0", "--clients", "2")
+    assert r["extra"]["events_expected"] == 100  # 10 puts, each key watched by 10 watchers
+    assert r["extra"]["events_received"] == 100
+    check_section(r["results"]["event"], 100)
+    check_section(r["results"]["put"], 10)
+
+
+def test_lease_keepalive_round_trips(bench_bin, member):
+    r = bench(bench_bin, member, "lease-keepalive", "--clients", "3", "--total", "30")
+    check_section(r["results"]["keepalive"], 30)
+    assert r["extra"]["leases"] == 3
+    leases = member.ctl("lease", "list").stdout
+    assert "found 3 leases" in leases, leases  # granted with a 30 s TTL, kept alive
