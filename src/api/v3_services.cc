@@ -78,6 +78,9 @@ void RegisterV3Services(net::Router& router, EtcdServer* s, V3Limits limits) {
   Bind<DefragmentRequest, DefragmentResponse>(
       router, "/etcdserverpb.Maintenance/Defragment", "/v3/maintenance/defragment", nullptr,
       [s](DefragmentRequest, auto done) { s->Defragment(done); });
+  Bind<MoveLeaderRequest, MoveLeaderResponse>(
+      router, "/etcdserverpb.Maintenance/MoveLeader", "/v3/maintenance/transfer-leadership", nullptr,
+      [s](MoveLeaderRequest r, auto done) { s->MoveLeader(std::move(r), done); });
   Bind<AlarmRequest, AlarmResponse>(router, "/etcdserverpb.Maintenance/Alarm", "/v3/maintenance/alarm",
                                     nullptr,
                                     [s](AlarmRequest r, auto done) { s->Alarm(std::move(r), done); });

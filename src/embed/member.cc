@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <atomic>
 #include <mutex>
@@ -12,6 +13,7 @@
 #include "api/health_handler.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
+#include "base/flag_set.h"
 #include "base/log.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
@@ -60,6 +62,14 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.max_request_bytes = c.max_request_bytes;
   s.max_txn_ops = c.max_txn_ops;
   s.quota_backend_bytes = c.quota_backend_bytes;
+  s.auto_compaction_mode = c.auto_compaction_mode;
+  s.auto_compaction_retention = c.auto_compaction_retention;
+  // Test seam (not an etcd setting): how often revision-mode auto compaction runs.
+  if (const char* v = std::getenv("ETCDPP_AUTO_COMPACTION_REVISION_INTERVAL")) {
+    if (auto d = ParseGoDuration(v); d.ok() && d->count() > 0) {
+      s.auto_compaction_revision_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    }
+  }
   auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(c.backend_batch_interval).count();
   s.backend_batch_interval_ms = interval > 0 ? static_cast<int>(interval) : 100;
   s.backend_batch_limit = c.backend_batch_limit > 0 ? static_cast<size_t>(c.backend_batch_limit) : 10000;
@@ -169,8 +179,8 @@ int RunMember(const Config& config) {
     std::string v = m->cluster_version();
     return v.empty() ? std::string("not_decided") : v.substr(0, v.rfind('.')) + ".0";
   });
-  api::RegisterHealthHandler(client_router, [m](std::vector<std::string>, std::function<void(bool)> done) {
-    m->CheckHealth(std::move(done));
+  api::RegisterHealthHandler(client_router, [m](std::vector<std::string> excluded, std::function<void(bool)> done) {
+    m->CheckHealth(std::move(excluded), std::move(done));
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});

@@ -95,6 +95,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
   ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
   read_tx.End();
+  ETCDPP_RETURN_IF_ERROR(s.OpenMaintenance());
 
   s.rng = std::make_unique<raft::SplitMixRng>(s.config.member_id ^ NowMs());
   raft::Config rc;
@@ -132,6 +133,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
       transport->AddPeer(cc.node_id(), ctx->member.peer_urls);
     }
   };
+  s.WireMaintenance(deps);
   s.applier = std::make_unique<Applier>(std::move(deps), ci);
   s.node = std::move(node);
   return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
@@ -160,6 +162,7 @@ Status EtcdServer::Start() {
   s.raft->Start();
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
   s.publisher = std::thread([&s] { s.Publish(); });
+  s.StartAutoCompactor();
   return etcdpp::Status();
 }
 
@@ -173,8 +176,10 @@ void EtcdServer::Stop() {
   }
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
+  s.JoinBackground();
   s.waits.FailAll(errors::kStopped.status());  // also releases the publisher
   if (s.publisher.joinable()) s.publisher.join();
+  if (s.compactor) s.compactor->Stop();
   s.raft->Stop();
   s.applier->Stop();
   s.waits.FailAll(errors::kStopped.status());

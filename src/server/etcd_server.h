@@ -44,6 +44,10 @@ struct ServerConfig {
   uint64_t max_request_bytes = 1572864;
   uint64_t max_txn_ops = 128;
   int64_t quota_backend_bytes = 0;  // 0: 2 GiB
+  std::string auto_compaction_mode = "periodic";  // or "revision"
+  std::string auto_compaction_retention = "0";    // "0": no auto compaction
+  // How often revision-mode auto compaction looks at the revision (etcd: 5 minutes).
+  std::chrono::milliseconds auto_compaction_revision_interval{5 * 60 * 1000};
   int backend_batch_interval_ms = 100;
   size_t backend_batch_limit = 10000;
   bool unsafe_no_fsync = false;
@@ -81,8 +85,15 @@ class EtcdServer {
   void Hash(Done<etcdserverpb::HashResponse> done);
   void Defragment(Done<etcdserverpb::DefragmentResponse> done);
   void Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done);
+  // The active alarms, from any thread.
+  std::vector<etcdserverpb::AlarmMember> Alarms() const;
+  // Leader only: hands leadership to `targetID` and answers once it has it.
+  void MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb::MoveLeaderResponse> done);
   // Linearizable health: a quorum read through raft, as etcd's /health does.
   void CheckHealth(std::function<void(bool healthy)> done);
+  // etcd's /health: unhealthy while an alarm not named in `excluded_alarms` ("NOSPACE")
+  // is active, then as CheckHealth.
+  void CheckHealth(std::vector<std::string> excluded_alarms, std::function<void(bool healthy)> done);
 
   // The member joined raft and published its name and client URLs (etcd's ReadyNotify).
   bool ready() const;

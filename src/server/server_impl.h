@@ -15,10 +15,13 @@
 #include "mvcc/kv_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
+#include "server/alarm_store.h"
 #include "server/applier.h"
+#include "server/auto_compactor.h"
 #include "server/cluster.h"
 #include "server/etcd_server.h"
 #include "server/id_generator.h"
+#include "server/quota.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
 #include "wal/wal.h"
@@ -57,6 +60,10 @@ struct EtcdServer::Impl {
   std::unique_ptr<IdGenerator> ids;
   WaitRegistry waits;
   std::unique_ptr<Applier> applier;
+  std::unique_ptr<AlarmStore> alarms;
+  std::unique_ptr<BackendQuota> quota;
+  AutoCompactionOptions auto_compaction;
+  std::unique_ptr<AutoCompactor> compactor;  // null without auto compaction
   std::unique_ptr<raft::RawNode> node;  // until Start hands it to the raft thread
   std::unique_ptr<RaftNode> raft;
   std::atomic<bool> stopped{false};
@@ -69,6 +76,10 @@ struct EtcdServer::Impl {
   bool timeout_stop = false;
   std::thread timeout_thread;
   std::thread publisher;
+  // Threads of requests that wait in the background (MoveLeader); they sleep on
+  // timeout_cv and end once timeout_stop is set.
+  std::mutex background_mu;  // guards background
+  std::vector<std::thread> background;
 
   Logger* log() const { return config.logger; }
   std::chrono::milliseconds request_timeout() const {
@@ -91,6 +102,18 @@ struct EtcdServer::Impl {
   void ProposeBytes(uint64_t id, std::string data, ApplyCallback done);
   // Runs `read` once the state reflects every write acknowledged before now.
   void LinearizableRead(std::function<void(etcdpp::Status)> read);
+  // maintenance.cc: raises this member's NOSPACE alarm through raft, then runs `then`.
+  void RaiseNoSpace(std::function<void()> then);
+  // When a request costing `cost` would not fit the quota: raises the alarm, answers
+  // through `refuse` with etcd's NOSPACE error and returns true.
+  bool RefuseOverQuota(int64_t cost, std::function<void(etcdpp::Status)> refuse);
+  // Recovers the alarms, sets up the quota and parses the auto-compaction settings.
+  Status OpenMaintenance();
+  // Gives the applier the alarm store, the quota and the NOSPACE raiser.
+  void WireMaintenance(ApplierDeps& deps);
+  void StartAutoCompactor();
+  void RunInBackground(std::function<void()> fn);
+  void JoinBackground();  // after timeout_stop is set
 };
 
 }  // namespace etcdpp::server

@@ -87,6 +87,7 @@ void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeRes
 }
 
 void EtcdServer::Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done) {
+  if (impl_->RefuseOverQuota(BackendQuota::Cost(r), [done](etcdpp::Status s) { done(s); })) return;
   etcdserverpb::InternalRaftRequest req;
   *req.mutable_put() = std::move(r);
   impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
@@ -115,6 +116,7 @@ void EtcdServer::Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse>
     ReadThen(*impl_, /*serializable=*/false, std::move(run), std::move(done));
     return;
   }
+  if (impl_->RefuseOverQuota(BackendQuota::Cost(r), [done](etcdpp::Status s) { done(s); })) return;
   etcdserverpb::InternalRaftRequest req;
   *req.mutable_txn() = std::move(r);
   impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
@@ -154,6 +156,7 @@ void EtcdServer::GetStatus(Done<etcdserverpb::StatusResponse> done) {
   resp.set_raftterm(impl_->raft->term());
   resp.set_raftappliedindex(impl_->applier->applied_index());
   if (leader() == 0) resp.add_errors(std::string(errors::kNoLeader.message));
+  for (const auto& a : Alarms()) resp.add_errors(AlarmText(a));
   done(std::move(resp));
 }
 
@@ -195,11 +198,6 @@ void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
     FillHeader(resp.mutable_header());
     done(std::move(resp));
   });
-}
-
-void EtcdServer::Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done) {
-  // No alarm is raised yet (the space quota comes next); etcd's AlarmResponse has no header.
-  done(etcdserverpb::AlarmResponse());
 }
 
 void EtcdServer::CheckHealth(std::function<void(bool healthy)> done) {
