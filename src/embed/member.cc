@@ -11,6 +11,7 @@
 #include <mutex>
 
 #include "api/health_handler.h"
+#include "api/snapshot_service.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "base/flag_set.h"
@@ -184,6 +185,7 @@ int RunMember(const Config& config) {
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
+  api::RegisterSnapshotService(client_router, m, log);
   std::shared_ptr<const net::TlsContext> tls;
   if (!config.client_tls.Empty()) {
     auto t = net::TlsContext::Create(net::TlsConfig{config.client_tls.cert_file, config.client_tls.key_file,

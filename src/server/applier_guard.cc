@@ -73,10 +73,9 @@ ApplyResult Applier::ApplyAlarm(const etcdserverpb::AlarmRequest& r, uint64_t in
       *resp->add_alarms() = *m;
       if (before > 0 && store.Get(r.alarm()).empty() && log) {
         const std::string type = etcdserverpb::AlarmType_Name(m->alarm());
-        log->Log(LogLevel::kWarn, "etcdserver",
-                 "alarm disarmed &{Action:DEACTIVATE MemberID:" + std::to_string(r.memberid()) + " Alarm:" +
-                     etcdserverpb::AlarmType_Name(r.alarm()) + "}",
-                 "alarm disarmed",
+        // capnslog prints the request at info level, zap a warning.
+        log->Log(log->structured() ? LogLevel::kWarn : LogLevel::kInfo, "etcdserver",
+                 "alarm disarmed action:DEACTIVATE " + AlarmText(*m), "alarm disarmed",
                  {LogField::Str("alarm", type), LogField::Str("from", membership::IdToString(m->memberid()))});
       }
       break;

@@ -39,6 +39,7 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.path = member_dir + "/snap/db";
   bo.batch_interval_ms = config.backend_batch_interval_ms;
   bo.batch_ops_max = config.backend_batch_limit;
+  ETCDPP_RETURN_IF_ERROR(ImportBoltBackend(bo.path));
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
   ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), nullptr));
   return Status();
@@ -73,6 +74,7 @@ Status EtcdServer::Impl::RestartFromWal() {
   config.cluster_id = md.clusterid();
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(contents.entries));
   storage.SetHardState(contents.state);
   ETCDPP_RETURN_IF_ERROR(storage.Append(std::move(contents.entries)));
   if (log()) {

@@ -25,6 +25,16 @@
 
 namespace etcdpp::server {
 
+// A snapshot of the backend in etcd's bbolt format, in a temporary file.
+struct SnapshotFile {
+  std::string path;
+  uint64_t size_bytes = 0;
+};
+// Sends a snapshot: runs on a background thread the server joins at Stop, may block while
+// `stopping()` is false. The file is removed once it returns.
+using SnapshotSender =
+    std::function<void(const Result<SnapshotFile>& file, const std::function<bool()>& stopping)>;
+
 struct ServerConfig {
   std::string name = "default";
   std::string data_dir = "default.etcd";
@@ -89,6 +99,8 @@ class EtcdServer {
   std::vector<etcdserverpb::AlarmMember> Alarms() const;
   // Leader only: hands leadership to `targetID` and answers once it has it.
   void MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb::MoveLeaderResponse> done);
+  // Maintenance.Snapshot: a consistent copy of the backend as etcd's bbolt file.
+  void Snapshot(SnapshotSender send);
   // Linearizable health: a quorum read through raft, as etcd's /health does.
   void CheckHealth(std::function<void(bool healthy)> done);
   // etcd's /health: unhealthy while an alarm not named in `excluded_alarms` ("NOSPACE")

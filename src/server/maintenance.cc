@@ -42,6 +42,7 @@ void EtcdServer::CheckHealth(std::vector<std::string> excluded_alarms, std::func
 }
 
 Status EtcdServer::Impl::OpenMaintenance() {
+  RemoveStaleSnapshotFiles(config.data_dir + "/member/snap");
   ETCDPP_ASSIGN_OR_RETURN(alarms, AlarmStore::Recover(*backend));
   quota = std::make_unique<BackendQuota>(config.quota_backend_bytes, log());
   ETCDPP_ASSIGN_OR_RETURN(auto_compaction,

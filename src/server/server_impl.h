@@ -28,6 +28,9 @@
 
 namespace etcdpp::server {
 
+// Removes temporary snapshot files a crash left in the snap directory.
+void RemoveStaleSnapshotFiles(const std::string& snap_dir);
+
 // Hands raft's log lines to the member's logger in raft's own line shape.
 class RaftLogAdapter final : public raft::LogSink {
  public:
@@ -62,6 +65,7 @@ struct EtcdServer::Impl {
   std::unique_ptr<Applier> applier;
   std::unique_ptr<AlarmStore> alarms;
   std::unique_ptr<BackendQuota> quota;
+  bool imported_bolt = false;  // the backend came from a bbolt file at this open
   AutoCompactionOptions auto_compaction;
   std::unique_ptr<AutoCompactor> compactor;  // null without auto compaction
   std::unique_ptr<raft::RawNode> node;  // until Start hands it to the raft thread
@@ -112,6 +116,10 @@ struct EtcdServer::Impl {
   // Gives the applier the alarm store, the quota and the NOSPACE raiser.
   void WireMaintenance(ApplierDeps& deps);
   void StartAutoCompactor();
+  // snapshot.cc: a data dir restored by etcdctl — its bbolt backend becomes ours, and its
+  // membership comes from the log when the members bucket is gone.
+  Status ImportBoltBackend(const std::string& path);
+  Status RecoverMembersFromLog(const std::vector<raftpb::Entry>& entries);
   void RunInBackground(std::function<void()> fn);
   void JoinBackground();  // after timeout_stop is set
 };
