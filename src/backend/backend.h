@@ -64,6 +64,9 @@ class Backend {
   // Rewrites the file without free pages. Writes wait; new readers wait until the views
   // open at the start have ended (so do not hold a ReadTx while calling it).
   Status Defrag();
+  // Replaces the whole store with the backend file at `path` (moved into place), e.g. a
+  // snapshot received from the leader. Waits like Defrag.
+  Status ReplaceWith(const std::string& path);
 
   // Size of the file on disk, and the bytes its live pages occupy (for the quota).
   Result<uint64_t> SizeBytes() const;
@@ -87,6 +90,9 @@ class Backend {
   void WaitCommitted(uint64_t txn_id);
   void FlushLocked();  // requires write_mu_: seals and waits for durability
   void EndView();
+  // Requires write_mu_ and a flushed buffer: moves `path` over the file and reopens it
+  // once the open views have ended.
+  Status SwapFileLocked(const std::string& path);
   // Pauses new views, waits for open ones to end, and grows the LMDB map.
   Status GrowMap(LmdbEnv& env);
 

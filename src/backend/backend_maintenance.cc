@@ -94,21 +94,30 @@ Status Backend::Defrag() {
   const std::string tmp = options_.path + ".tmp";
   ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, tmp));
   env.reset();
+  return SwapFileLocked(tmp);
+}
 
+Status Backend::ReplaceWith(const std::string& path) {
+  std::lock_guard write(write_mu_);
+  FlushLocked();
+  return SwapFileLocked(path);
+}
+
+Status Backend::SwapFileLocked(const std::string& path) {
   std::unique_lock state(mu_);
   readers_paused_ = true;
   cv_.wait(state, [&] { return open_views_ == 0; });
   env_.reset();  // no view holds it any more: closes the old file
   Status st;
-  if (::rename(tmp.c_str(), options_.path.c_str()) != 0) st = Errno("rename " + tmp);
+  if (::rename(path.c_str(), options_.path.c_str()) != 0) st = Errno("rename " + path);
   if (st.ok()) st = SyncDirOf(options_.path);
   // Reopen whichever file is now in place; failing to is fatal (no backend to serve from).
   auto reopened = LmdbEnv::Open(options_.path, options_.map_size_bytes);
-  ETCDPP_CHECK(reopened.ok(), "backend reopen after defrag: " + reopened.status().ToString());
+  ETCDPP_CHECK(reopened.ok(), "backend reopen after swap: " + reopened.status().ToString());
   env_ = std::move(reopened).value();
   auto last = env_->LastTxnId();
-  ETCDPP_CHECK(last.ok(), "backend reopen after defrag: " + last.status().ToString());
-  // The copy renumbers transactions; the (empty) active buffer follows.
+  ETCDPP_CHECK(last.ok(), "backend reopen after swap: " + last.status().ToString());
+  // The new file numbers its transactions anew; the (empty) active buffer follows.
   committed_txn_id_ = *last;
   active_ = std::make_shared<WriteBuffer>(*last + 1);
   readers_paused_ = false;

@@ -213,6 +213,30 @@ TEST(Backend, DefragKeepsDataAndReducesInUseSize) {
   EXPECT_EQ(Get(*b, Bucket::kKey, "after"), "1");
 }
 
+TEST(Backend, ReplaceWithInstallsAnotherBackendsFile) {
+  TempDir dir;
+  auto b = OpenOrDie(ManualCommit(dir));
+  b->BeginWrite().Put(Bucket::kKey, "mine", "1");
+  ASSERT_TRUE(b->ForceCommit().ok());
+
+  BackendOptions other_opts = ManualCommit(dir);
+  other_opts.path = dir.Sub("other");
+  auto other = OpenOrDie(other_opts);
+  other->BeginWrite().Put(Bucket::kKey, "theirs", "2");
+  ASSERT_TRUE(other->SnapshotToFile(dir.Sub("received.db")).ok());
+  other.reset();
+
+  ASSERT_TRUE(b->ReplaceWith(dir.Sub("received.db")).ok());
+  EXPECT_EQ(Get(*b, Bucket::kKey, "theirs"), "2");
+  EXPECT_EQ(Get(*b, Bucket::kKey, "mine"), std::nullopt);
+  b->BeginWrite().Put(Bucket::kKey, "after", "3");
+  ASSERT_TRUE(b->ForceCommit().ok());
+  b.reset();
+  auto reopened = OpenOrDie(ManualCommit(dir));
+  EXPECT_EQ(Get(*reopened, Bucket::kKey, "theirs"), "2");
+  EXPECT_EQ(Get(*reopened, Bucket::kKey, "after"), "3");
+}
+
 TEST(Backend, ReadersNeverSeeHalfAnOperationWhileCommitsRun) {
   TempDir dir;
   BackendOptions o = ManualCommit(dir);

@@ -60,6 +60,8 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.pre_vote = c.pre_vote;
   s.initial_election_tick_advance = c.initial_election_tick_advance;
   s.snapshot_count = c.snapshot_count;
+  s.max_snapshots = c.max_snapshots;
+  s.max_wals = c.max_wals;
   s.max_request_bytes = c.max_request_bytes;
   s.max_txn_ops = c.max_txn_ops;
   s.quota_backend_bytes = c.quota_backend_bytes;

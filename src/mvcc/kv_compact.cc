@@ -62,6 +62,20 @@ Status KvStore::Restore() {
   return Status::Ok();
 }
 
+Status KvStore::Reload() {
+  std::unique_lock lock(mu_);
+  index_.Clear();
+  ETCDPP_RETURN_IF_ERROR(Restore());
+  std::lock_guard compact(compact_mu_);
+  compact_queue_.clear();
+  if (CompactRev() > finished_compact_rev_) {
+    // The new file's compaction was scheduled but not finished where it was made.
+    compact_queue_.emplace_back(CompactRev(), index_.Compact(CompactRev()));
+    compact_cv_.notify_all();
+  }
+  return Status::Ok();
+}
+
 Status KvStore::Compact(int64_t rev) {
   std::set<Revision> keep;
   {

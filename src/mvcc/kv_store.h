@@ -79,6 +79,10 @@ class KvStore {
   Status ScanEvents(int64_t from_rev, int64_t to_rev, size_t limit,
                     std::vector<mvccpb::Event>* out) const;
   backend::Backend* backend() const { return backend_; }
+  // Rebuilds the in-memory index from the backend after its file was replaced (a
+  // snapshot from the leader). Call WaitCompacted(CompactRev()) before replacing the
+  // file so no compaction of the old file is still running. Apply thread only.
+  Status Reload();
 
  private:
   friend class WriteTxn;

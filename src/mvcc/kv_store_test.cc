@@ -56,6 +56,35 @@ class KvStoreTest : public ::testing::Test {
   std::unique_ptr<KvStore> store_;
 };
 
+TEST_F(KvStoreTest, ReloadServesAnotherBackendsFile) {
+  // Another store's file, as a leader's snapshot would bring it.
+  TempDir other_dir;
+  backend::BackendOptions o;
+  o.path = other_dir.Sub("db");
+  o.map_size_bytes = size_t{1} << 30;
+  auto other_backend = std::move(backend::Backend::Open(o)).value();
+  {
+    auto other = std::move(KvStore::Open(other_backend.get(), nullptr)).value();
+    for (int i = 0; i < 5; ++i) ASSERT_TRUE(other->Put(PutRequest{"theirs", std::to_string(i), 7}).ok());
+    ASSERT_TRUE(other->Compact(3).ok());
+    other->WaitCompacted(3);
+  }
+  ASSERT_TRUE(other_backend->SnapshotToFile(dir_.Sub("received.db")).ok());
+  other_backend.reset();
+
+  Put("mine", "1");
+  store_->WaitCompacted(store_->CompactRev());
+  ASSERT_TRUE(backend_->ReplaceWith(dir_.Sub("received.db")).ok());
+  ASSERT_TRUE(store_->Reload().ok());
+  EXPECT_EQ(store_->Rev(), 6);
+  EXPECT_EQ(store_->CompactRev(), 3);
+  EXPECT_EQ(Get("mine").kvs.size(), 0u);
+  ASSERT_EQ(Get("theirs").kvs.size(), 1u);
+  EXPECT_EQ(Get("theirs").kvs[0].value(), "4");
+  EXPECT_EQ(leases_.attached["theirs"], 7);
+  EXPECT_EQ(Put("after", "x"), 7);
+}
+
 TEST_F(KvStoreTest, PutAssignsRevisionVersionAndCreateRevision) {
   EXPECT_EQ(store_->Rev(), 1);
   EXPECT_EQ(Put("a", "1"), 2);

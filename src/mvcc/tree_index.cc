@@ -91,4 +91,9 @@ size_t TreeIndex::size() const {
   return keys_.size();
 }
 
+void TreeIndex::Clear() {
+  std::unique_lock lock(mu_);
+  keys_.clear();
+}
+
 }  // namespace etcdpp::mvcc

@@ -43,6 +43,7 @@ class TreeIndex {
   std::set<Revision> Compact(int64_t at_rev);
   std::set<Revision> Keep(int64_t at_rev) const;
   size_t size() const;
+  void Clear();
 
  private:
   using Map = std::map<std::string, KeyIndex, std::less<>>;

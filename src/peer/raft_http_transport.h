@@ -82,7 +82,7 @@ class RaftHttpTransport final : public server::Transport {
 
   // Streams the MsgSnap frame and then the file at `db_path` to message.to(); `done`
   // gets the outcome on the client thread (the server reports it to raft).
-  void SendSnapshot(raftpb::Message message, std::string db_path, std::function<void(Status)> done);
+  void SendSnapshot(raftpb::Message message, std::string db_path, std::function<void(Status)> done) override;
 
   // Ends the client side: connections closed, queued messages dropped, nothing delivered
   // afterwards. Idempotent; the destructor calls it.

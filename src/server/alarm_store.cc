@@ -29,6 +29,13 @@ Result<std::unique_ptr<AlarmStore>> AlarmStore::Recover(backend::Backend& b) {
   return store;
 }
 
+Status AlarmStore::Reload(backend::Backend& b) {
+  ETCDPP_ASSIGN_OR_RETURN(std::unique_ptr<AlarmStore> fresh, Recover(b));
+  std::scoped_lock lock(mu_, fresh->mu_);
+  alarms_ = std::move(fresh->alarms_);
+  return Status();
+}
+
 std::optional<etcdserverpb::AlarmMember> AlarmStore::Activate(backend::BatchTx& tx, uint64_t member,
                                                               etcdserverpb::AlarmType type) {
   if (type == etcdserverpb::NONE) return std::nullopt;

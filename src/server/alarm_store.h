@@ -23,6 +23,8 @@ class AlarmStore {
  public:
   // Loads the alarms persisted in `b`.
   static Result<std::unique_ptr<AlarmStore>> Recover(backend::Backend& b);
+  // Replaces the alarms with those persisted in `b` (after a snapshot install). Apply thread.
+  Status Reload(backend::Backend& b);
 
   // Raises `type` for `member`; returns the stored alarm (the existing one when it was
   // already raised). NONE is not an alarm: nullopt.

@@ -20,10 +20,14 @@ ApplyResult Ok(std::unique_ptr<Resp> resp) {
 
 }  // namespace
 
-Applier::Applier(ApplierDeps deps, backend::ConsistentIndex start)
-    : deps_(std::move(deps)), consistent_(start) {
-  applied_index_ = start.index;
-  applied_term_ = start.term;
+Applier::Applier(ApplierDeps deps, backend::ConsistentIndex start, const raftpb::Snapshot& snapshot)
+    : deps_(std::move(deps)),
+      consistent_(start),
+      conf_state_(snapshot.metadata().conf_state()),
+      snapshot_index_(snapshot.metadata().index()) {
+  const bool snapshot_newer = snapshot.metadata().index() > start.index;
+  applied_index_ = snapshot_newer ? snapshot.metadata().index() : start.index;
+  applied_term_ = snapshot_newer ? snapshot.metadata().term() : start.term;
 }
 
 Applier::~Applier() { Stop(); }
@@ -81,9 +85,7 @@ void Applier::Run() {
 }
 
 void Applier::ApplyTaskNow(ApplyTask& task) {
-  if (task.snapshot.metadata().index() > applied_index_.load() && deps_.logger) {
-    deps_.logger->Warn("etcdserver", "restoring from a raft snapshot is not supported yet");
-  }
+  if (task.snapshot.metadata().index() > applied_index_.load()) InstallSnapshot(task.snapshot);
   for (const auto& e : task.entries) {
     if (e.type() == raftpb::EntryConfChange) {
       ApplyConfChange(e);
@@ -95,7 +97,40 @@ void Applier::ApplyTaskNow(ApplyTask& task) {
   }
   if (task.has_conf_change && raft_) raft_->ConfChangeTaskApplied();
   RunReadyWaiters();
-  if (raft_) raft_->NotifyApplied(applied_index_.load());
+  MaybeSnapshot();
+}
+
+void Applier::InstallSnapshot(const raftpb::Snapshot& snapshot) {
+  const uint64_t index = snapshot.metadata().index();
+  Logger* log = deps_.logger;
+  if (log) log->Info("etcdserver", "applying snapshot at index " + std::to_string(snapshot_index_) + "...");
+  ETCDPP_CHECK(deps_.install_snapshot, "a raft snapshot arrived with no way to install it");
+  Result<backend::ConsistentIndex> ci = deps_.install_snapshot(snapshot);
+  ETCDPP_CHECK(ci.ok(), "failed to install the snapshot at index " + std::to_string(index) + ": " +
+                            ci.status().ToString());
+  consistent_ = *ci;
+  conf_state_ = snapshot.metadata().conf_state();
+  snapshot_index_ = index;
+  applied_term_.store(snapshot.metadata().term(), std::memory_order_release);
+  applied_index_.store(index, std::memory_order_release);
+  if (log) log->Info("etcdserver", "finished applying incoming snapshot at index " + std::to_string(index));
+}
+
+void Applier::MaybeSnapshot() {
+  const uint64_t applied = applied_index_.load();
+  if (!raft_ || deps_.snapshot_count == 0 || applied - snapshot_index_ <= deps_.snapshot_count) return;
+  if (deps_.logger) {
+    deps_.logger->Info("etcdserver", "start to snapshot (applied: " + std::to_string(applied) +
+                                         ", lastsnap: " + std::to_string(snapshot_index_) + ")");
+  }
+  // The backend must hold everything up to the snapshot durably before the WAL entries
+  // the snapshot covers may be released.
+  if (Status s = deps_.backend->ForceCommit(); !s.ok()) {
+    if (deps_.logger) deps_.logger->Error("etcdserver", "failed to commit the backend before a snapshot: " + s.ToString());
+    return;
+  }
+  raft_->CreateSnapshot(applied, conf_state_, deps_.snapshot_data ? deps_.snapshot_data() : std::string());
+  snapshot_index_ = applied;
 }
 
 void Applier::RunReadyWaiters() {
@@ -225,18 +260,18 @@ void Applier::ApplyConfChange(const raftpb::Entry& e) {
   if (!cc.ParseFromString(e.data())) return;
   if (e.index() <= consistent_.index) {
     // Replayed: validated when first applied; raft's configuration needs it again.
-    if (raft_) raft_->ApplyConfChange(cc);
+    if (raft_) conf_state_ = raft_->ApplyConfChange(cc);
     return;
   }
   if (Status v = deps_.cluster->ValidateConfChange(cc); !v.ok()) {
     raftpb::ConfChange noop = cc;
     noop.set_node_id(0);
-    if (raft_) raft_->ApplyConfChange(noop);
+    if (raft_) conf_state_ = raft_->ApplyConfChange(noop);
     MarkApplied(e.index(), e.term());
     deps_.waits->Trigger(cc.id(), ApplyResult{v, nullptr});
     return;
   }
-  if (raft_) raft_->ApplyConfChange(cc);
+  if (raft_) conf_state_ = raft_->ApplyConfChange(cc);
   std::optional<ConfChangeContext> ctx;
   backend::BatchTx tx = deps_.backend->BeginWrite();
   switch (cc.type()) {

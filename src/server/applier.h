@@ -48,11 +48,19 @@ struct ApplierDeps {
   // Called on the apply thread when an entry failed for lack of space and no NOSPACE alarm
   // is raised yet: raises it through raft, then answers waiter `id` with `result`.
   std::function<void(uint64_t id, std::shared_ptr<ApplyResult> result)> on_no_space;
+  // A snapshot is made every snapshot_count applied entries (0: never); its data.
+  uint64_t snapshot_count = 0;
+  std::function<std::string()> snapshot_data;
+  // Installs the backend received with a raft snapshot and reloads every state machine
+  // from it; returns the new backend's consistent index. Failure is fatal (as etcd).
+  std::function<Result<backend::ConsistentIndex>(const raftpb::Snapshot&)> install_snapshot;
 };
 
 class Applier final : public ApplySink {
  public:
-  Applier(ApplierDeps deps, backend::ConsistentIndex start);
+  // `start`: the backend's consistent index; `snapshot`: the newest raft snapshot (empty
+  // for none), whose configuration is in force until the next conf change.
+  Applier(ApplierDeps deps, backend::ConsistentIndex start, const raftpb::Snapshot& snapshot);
   ~Applier() override;  // Stop()s
 
   void SetRaftNode(RaftNode* node) { raft_ = node; }
@@ -70,6 +78,8 @@ class Applier final : public ApplySink {
  private:
   void Run();
   void ApplyTaskNow(ApplyTask& task);
+  void InstallSnapshot(const raftpb::Snapshot& snapshot);
+  void MaybeSnapshot();
   void ApplyNormal(const raftpb::Entry& e, uint64_t term);
   void ApplyConfChange(const raftpb::Entry& e);
   void ApplyV2(const etcdserverpb::Request& r);
@@ -88,6 +98,8 @@ class Applier final : public ApplySink {
   ApplierDeps deps_;
   RaftNode* raft_ = nullptr;
   backend::ConsistentIndex consistent_;  // apply thread: the backend's, at open
+  raftpb::ConfState conf_state_;         // apply thread: as of the applied index
+  uint64_t snapshot_index_ = 0;          // apply thread: of the newest snapshot
 
   std::mutex mu_;  // guards queue_, stop_ and waiters_
   std::condition_variable cv_;

@@ -1,7 +1,9 @@
 #include "server/etcd_server.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <future>
 
@@ -11,6 +13,7 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "server/errors.h"
 #include "server/server_impl.h"
+#include "server/v2_snapshot.h"
 #include "wal/wal_dir.h"
 
 namespace etcdpp::server {
@@ -41,8 +44,100 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.batch_ops_max = config.backend_batch_limit;
   ETCDPP_RETURN_IF_ERROR(ImportBoltBackend(bo.path));
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
-  ETCDPP_ASSIGN_OR_RETURN(kv, mvcc::KvStore::Open(backend.get(), nullptr));
+  snapshotter = std::make_unique<snap::Snapshotter>(&fs, member_dir + "/snap");
   return Status();
+}
+
+Status EtcdServer::Impl::LoadSnapshot() {
+  ETCDPP_ASSIGN_OR_RETURN(std::vector<walpb::Snapshot> known, wal::ValidSnapshotEntries(fs, config.wal_dir));
+  Result<raftpb::Snapshot> newest = snapshotter->LoadNewestAvailable(known);
+  if (!newest.ok()) return newest.status().code() == StatusCode::kNotFound ? Status() : newest.status();
+  snapshot = std::move(newest).value();
+  const uint64_t index = snapshot.metadata().index();
+  ETCDPP_ASSIGN_OR_RETURN(auto read_tx, backend->BeginRead());
+  ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
+  read_tx.End();
+  if (ci.index < index) {
+    // The snapshot's backend was received but not yet installed when we stopped.
+    Result<std::string> db = snapshotter->FindDbFile(index);
+    if (!db.ok()) return Corruption("failed to find database snapshot file (" + db.status().message() + ")");
+    ETCDPP_RETURN_IF_ERROR(backend->ReplaceWith(*db));
+  }
+  if (log()) log()->Info("etcdserver", "recovered store from snapshot at index " + std::to_string(index));
+  return Status();
+}
+
+Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb::Snapshot& snap) {
+  const uint64_t index = snap.metadata().index();
+  ETCDPP_ASSIGN_OR_RETURN(std::string db, snapshotter->FindDbFile(index));
+  // No compaction of the old file may run while the new one moves in.
+  kv->WaitCompacted(kv->CompactRev());
+  ETCDPP_RETURN_IF_ERROR(backend->ReplaceWith(db));
+  if (log()) log()->Info("etcdserver", "restoring mvcc store...");
+  ETCDPP_RETURN_IF_ERROR(kv->Reload());
+  if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
+  const std::vector<membership::Member> before = cluster->Members();
+  ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  if (alarms) ETCDPP_RETURN_IF_ERROR(alarms->Reload(*backend));
+  if (transport) {
+    const std::vector<membership::Member> after = cluster->Members();
+    for (const auto& m : before) {
+      if (m.id == config.member_id) continue;
+      auto it = std::find_if(after.begin(), after.end(), [&](const auto& a) { return a.id == m.id; });
+      if (it == after.end()) transport->RemovePeer(m.id);
+    }
+    for (const auto& m : after) {
+      if (m.id == config.member_id) continue;
+      auto it = std::find_if(before.begin(), before.end(), [&](const auto& b) { return b.id == m.id; });
+      if (it == before.end()) {
+        transport->AddPeer(m.id, m.peer_urls);
+      } else if (it->peer_urls != m.peer_urls) {
+        transport->UpdatePeer(m.id, m.peer_urls);
+      }
+    }
+  }
+  ETCDPP_ASSIGN_OR_RETURN(auto read_tx, backend->BeginRead());
+  ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
+  read_tx.End();
+  snapshotter->ReleaseSnapDbs(snap).IgnoreError();
+  return ci;
+}
+
+void EtcdServer::Impl::QueueSnapshotMessage(raftpb::Message m) {
+  {
+    std::lock_guard lock(snapshot_mu);
+    snapshot_queue.push_back(std::move(m));
+  }
+  snapshot_cv.notify_all();
+}
+
+void EtcdServer::Impl::RunSnapshotSender() {
+  while (true) {
+    raftpb::Message m;
+    {
+      std::unique_lock lock(snapshot_mu);
+      snapshot_cv.wait(lock, [&] { return snapshot_stop || !snapshot_queue.empty(); });
+      if (snapshot_stop) return;
+      m = std::move(snapshot_queue.front());
+      snapshot_queue.pop_front();
+    }
+    // The follower gets our whole backend as it is now (its consistent index is at least
+    // the snapshot's), copied so that writes go on meanwhile. The snap module clears
+    // leftover "db.tmp" files at start.
+    const uint64_t to = m.to();
+    const std::string path = snapshotter->dir() + "/db.tmp.send." + membership::IdToString(to);
+    Result<backend::SnapshotInfo> copy = backend->SnapshotToFile(path);
+    if (!copy.ok()) {
+      if (log()) log()->Error("etcdserver", "failed to copy the backend for a snapshot: " + copy.status().ToString());
+      ::unlink(path.c_str());
+      raft->ReportSnapshot(to, false);
+      continue;
+    }
+    transport->SendSnapshot(std::move(m), path, [this, to, path](Status s) {
+      ::unlink(path.c_str());
+      if (!stopped.load()) raft->ReportSnapshot(to, s.ok());
+    });
+  }
 }
 
 Status EtcdServer::Impl::BootstrapNew() {
@@ -64,8 +159,8 @@ Status EtcdServer::Impl::RestartFromWal() {
   wal::WalOptions wo;
   wo.no_fsync = config.unsafe_no_fsync;
   walpb::Snapshot at;
-  at.set_index(0);
-  at.set_term(0);
+  at.set_index(snapshot.metadata().index());
+  at.set_term(snapshot.metadata().term());
   ETCDPP_ASSIGN_OR_RETURN(wal, wal::Wal::Open(&fs, config.wal_dir, at, wo));
   ETCDPP_ASSIGN_OR_RETURN(wal::Wal::Contents contents, wal->ReadAll());
   etcdserverpb::Metadata md;
@@ -75,6 +170,7 @@ Status EtcdServer::Impl::RestartFromWal() {
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
   ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(contents.entries));
+  if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage.ApplySnapshot(snapshot));
   storage.SetHardState(contents.state);
   ETCDPP_RETURN_IF_ERROR(storage.Append(std::move(contents.entries)));
   if (log()) {
@@ -92,6 +188,8 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   Impl& s = *impl;
   ETCDPP_RETURN_IF_ERROR(s.OpenStorage());
   const bool have_wal = wal::Exist(s.fs, s.config.wal_dir);
+  if (have_wal) ETCDPP_RETURN_IF_ERROR(s.LoadSnapshot());
+  ETCDPP_ASSIGN_OR_RETURN(s.kv, mvcc::KvStore::Open(s.backend.get(), nullptr));
   ETCDPP_RETURN_IF_ERROR(have_wal ? s.RestartFromWal() : s.BootstrapNew());
 
   ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
@@ -136,7 +234,10 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
     }
   };
   s.WireMaintenance(deps);
-  s.applier = std::make_unique<Applier>(std::move(deps), ci);
+  deps.snapshot_count = s.config.snapshot_count;
+  deps.snapshot_data = [impl = &s] { return V2SnapshotData(*impl->cluster); };
+  deps.install_snapshot = [impl = &s](const raftpb::Snapshot& snap) { return impl->InstallSnapshot(snap); };
+  s.applier = std::make_unique<Applier>(std::move(deps), ci, s.snapshot);
   s.node = std::move(node);
   return std::unique_ptr<EtcdServer>(new EtcdServer(std::move(impl)));
 }
@@ -154,6 +255,12 @@ Status EtcdServer::Start() {
   ro.id = s.config.member_id;
   ro.tick = s.config.tick;
   ro.request_timeout = s.request_timeout();
+  ro.snapshotter = s.snapshotter.get();
+  ro.fs = &s.fs;
+  ro.wal_dir = s.config.wal_dir;
+  ro.max_snapshots = s.config.max_snapshots;
+  ro.max_wals = s.config.max_wals;
+  ro.send_snapshot = [&s](raftpb::Message m) { s.QueueSnapshotMessage(std::move(m)); };
   s.raft = std::make_unique<RaftNode>(ro, std::move(s.node), &s.storage, s.wal.get(), s.transport,
                                       s.applier.get(), s.log(), [](etcdpp::Status) {});
   s.applier->SetRaftNode(s.raft.get());
@@ -163,6 +270,7 @@ Status EtcdServer::Start() {
   s.applier->Start();
   s.raft->Start();
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
+  s.snapshot_thread = std::thread([&s] { s.RunSnapshotSender(); });
   s.publisher = std::thread([&s] { s.Publish(); });
   s.StartAutoCompactor();
   return etcdpp::Status();
@@ -179,6 +287,12 @@ void EtcdServer::Stop() {
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
   s.JoinBackground();
+  {
+    std::lock_guard lock(s.snapshot_mu);
+    s.snapshot_stop = true;
+  }
+  s.snapshot_cv.notify_all();
+  if (s.snapshot_thread.joinable()) s.snapshot_thread.join();
   s.waits.FailAll(errors::kStopped.status());  // also releases the publisher
   if (s.publisher.joinable()) s.publisher.join();
   if (s.compactor) s.compactor->Stop();

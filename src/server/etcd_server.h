@@ -51,6 +51,8 @@ struct ServerConfig {
   bool pre_vote = false;
   bool initial_election_tick_advance = true;
   uint64_t snapshot_count = 100000;
+  size_t max_snapshots = 5;  // --max-snapshots
+  size_t max_wals = 5;       // --max-wals
   uint64_t max_request_bytes = 1572864;
   uint64_t max_txn_ops = 128;
   int64_t quota_backend_bytes = 0;  // 0: 2 GiB

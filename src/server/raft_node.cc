@@ -4,6 +4,7 @@
 
 #include "membership/member.h"
 #include "server/errors.h"
+#include "wal/wal_dir.h"
 
 namespace etcdpp::server {
 namespace {
@@ -114,8 +115,61 @@ void RaftNode::ReportSnapshot(uint64_t id, bool succeeded) {
   cv_.notify_all();
 }
 
-void RaftNode::NotifyApplied(uint64_t) {
-  // Snapshotting and log compaction by applied index come with the snapshot files.
+void RaftNode::CreateSnapshot(uint64_t index, raftpb::ConfState conf_state, std::string data) {
+  {
+    std::lock_guard lock(mu_);
+    inbox_.emplace_back(CreateSnapshotItem{index, std::move(conf_state), std::move(data)});
+  }
+  cv_.notify_all();
+}
+
+Status RaftNode::SaveSnapshotFiles(const raftpb::Snapshot& snapshot) {
+  // The .snap file first: a WAL snapshot record must always have its file.
+  if (options_.snapshotter) ETCDPP_RETURN_IF_ERROR(options_.snapshotter->SaveSnap(snapshot));
+  walpb::Snapshot position;
+  position.set_index(snapshot.metadata().index());
+  position.set_term(snapshot.metadata().term());
+  ETCDPP_RETURN_IF_ERROR(wal_->SaveSnapshot(position));
+  return wal_->ReleaseLockTo(snapshot.metadata().index());
+}
+
+void RaftNode::MakeSnapshot(CreateSnapshotItem& item) {
+  Result<raftpb::Snapshot> snap = storage_->CreateSnapshot(item.index, &item.conf_state, std::move(item.data));
+  if (!snap.ok()) return;  // out of date: a newer snapshot (maybe received) is in place
+  if (Status s = SaveSnapshotFiles(*snap); !s.ok()) return Fatal(s);
+  if (logger_) logger_->Info("etcdserver", "saved snapshot at index " + std::to_string(item.index));
+  if (item.index > options_.catch_up_entries) {
+    const uint64_t compact_to = item.index - options_.catch_up_entries;
+    Result<uint64_t> first = storage_->FirstIndex();
+    if (first.ok() && compact_to > *first && storage_->Compact(compact_to).ok() && logger_) {
+      logger_->Info("etcdserver", "compacted raft log at " + std::to_string(compact_to));
+    }
+  }
+  PurgeFiles();
+}
+
+void RaftNode::PurgeFiles() {
+  if (!options_.snapshotter || !options_.fs) return;
+  std::vector<std::string> removed;
+  options_.snapshotter->PurgeSnapFiles(options_.max_snapshots, &removed).IgnoreError();
+  wal::PurgeSegments(*options_.fs, options_.wal_dir, options_.max_wals, &removed).IgnoreError();
+  if (!logger_) return;
+  for (const auto& path : removed) logger_->Info("fileutil", "purged file " + path + " successfully");
+}
+
+void RaftNode::SendMessages(std::vector<raftpb::Message>& messages) {
+  std::vector<raftpb::Message> rest;
+  rest.reserve(messages.size());
+  for (auto& m : messages) {
+    if (m.type() != raftpb::MsgSnap) {
+      rest.push_back(std::move(m));
+    } else if (options_.send_snapshot) {
+      options_.send_snapshot(std::move(m));
+    } else {
+      node_->ReportSnapshot(m.to(), raft::SnapshotStatus::kFailure);
+    }
+  }
+  if (!rest.empty()) transport_->Send(std::move(rest));
 }
 
 raftpb::ConfState RaftNode::ApplyConfChange(const raftpb::ConfChange& cc) {
@@ -223,6 +277,8 @@ void RaftNode::Handle(Item& item) {
     node_->ReportUnreachable(u->id);
   } else if (auto* r = std::get_if<SnapshotReportItem>(&item)) {
     node_->ReportSnapshot(r->id, r->ok ? raft::SnapshotStatus::kFinish : raft::SnapshotStatus::kFailure);
+  } else if (auto* c = std::get_if<CreateSnapshotItem>(&item)) {
+    MakeSnapshot(*c);
   }
 }
 
@@ -275,12 +331,9 @@ bool RaftNode::ProcessReady() {
     }
   }
   const bool leader = node_->raft().state() == raft::StateType::kLeader;
-  if (leader && !rd.messages.empty()) transport_->Send(rd.messages);  // parallel to our fsync
+  if (leader && !rd.messages.empty()) SendMessages(rd.messages);  // parallel to our fsync
   if (rd.snapshot.metadata().index() > 0) {
-    walpb::Snapshot position;
-    position.set_index(rd.snapshot.metadata().index());
-    position.set_term(rd.snapshot.metadata().term());
-    if (Status s = wal_->SaveSnapshot(position); !s.ok()) return Fatal(s), false;
+    if (Status s = SaveSnapshotFiles(rd.snapshot); !s.ok()) return Fatal(s), false;
   }
   if (!IsEmptyHardState(rd.hard_state) || !rd.entries.empty()) {
     if (Status s = wal_->Save(rd.hard_state, rd.entries); !s.ok()) return Fatal(s), false;
@@ -294,7 +347,7 @@ bool RaftNode::ProcessReady() {
   if (!rd.entries.empty()) {
     if (Status s = storage_->Append(rd.entries); !s.ok()) return Fatal(s), false;
   }
-  if (!leader && !rd.messages.empty()) transport_->Send(rd.messages);
+  if (!leader && !rd.messages.empty()) SendMessages(rd.messages);
   if (!rd.read_states.empty()) HandleReadStates(rd.read_states);
   if (!rd.committed_entries.empty() || rd.snapshot.metadata().index() > 0) {
     ApplyTask task;

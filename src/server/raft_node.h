@@ -25,11 +25,13 @@
 #include <variant>
 #include <vector>
 
+#include "base/file_system.h"
 #include "base/log.h"
 #include "base/status.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/transport.h"
+#include "snap/snapshotter.h"
 #include "wal/wal.h"
 
 namespace etcdpp::server {
@@ -56,6 +58,19 @@ struct RaftNodeOptions {
   std::chrono::milliseconds tick{100};
   // Proposals and reads not answered within this are failed with a timeout.
   std::chrono::milliseconds request_timeout{7000};
+  // Snapshot files: received snapshots and the ones CreateSnapshot makes are saved here;
+  // without one (tests) snapshots stay in memory.
+  snap::Snapshotter* snapshotter = nullptr;
+  base::FileSystem* fs = nullptr;
+  std::string wal_dir;
+  size_t max_snapshots = 5;  // --max-snapshots (0: keep all)
+  size_t max_wals = 5;       // --max-wals (0: keep all)
+  // Entries kept in memory behind a snapshot, so a slightly lagging follower catches up
+  // from the log rather than by a whole snapshot (etcd's SnapshotCatchUpEntries).
+  uint64_t catch_up_entries = 5000;
+  // Raft thread: a MsgSnap for a follower. The server sends it with a backend copy off
+  // this thread and reports the outcome with ReportSnapshot. Unset: reported failed.
+  std::function<void(raftpb::Message)> send_snapshot;
 };
 
 class RaftNode {
@@ -82,8 +97,10 @@ class RaftNode {
   void TransferLeadership(uint64_t transferee);
   void ReportUnreachable(uint64_t id);
   void ReportSnapshot(uint64_t id, bool succeeded);
-  // The apply thread reports progress so that the raft thread can compact and snapshot.
-  void NotifyApplied(uint64_t index);
+  // Apply thread, after the backend made everything up to `index` durable: records a
+  // snapshot at `index` with the configuration then in force, saves its file and WAL
+  // record, compacts the in-memory log and releases older WAL segments and snap files.
+  void CreateSnapshot(uint64_t index, raftpb::ConfState conf_state, std::string data);
   // Apply thread only, while applying a task with has_conf_change: applies a validated
   // conf change to raft (or a no-op one, NodeID 0, for a refused change) and returns the
   // new configuration. Blocks until the raft thread has done it.
@@ -103,8 +120,9 @@ class RaftNode {
   struct TransferItem { uint64_t transferee; };
   struct UnreachableItem { uint64_t id; };
   struct SnapshotReportItem { uint64_t id; bool ok; };
+  struct CreateSnapshotItem { uint64_t index; raftpb::ConfState conf_state; std::string data; };
   using Item = std::variant<ProposeItem, ConfChangeItem, raftpb::Message, TransferItem,
-                            UnreachableItem, SnapshotReportItem>;
+                            UnreachableItem, SnapshotReportItem, CreateSnapshotItem>;
   struct ConfChangeRequest {
     raftpb::ConfChange cc;
     raftpb::ConfState result;
@@ -123,6 +141,12 @@ class RaftNode {
   void HandleReadStates(const std::vector<raft::ReadState>& states);
   void ExpireReads(std::chrono::steady_clock::time_point now);
   bool ProcessReady();
+  // Raft thread: the file and WAL record of a snapshot (received or made here).
+  Status SaveSnapshotFiles(const raftpb::Snapshot& snapshot);
+  void MakeSnapshot(CreateSnapshotItem& item);
+  void PurgeFiles();
+  // Hands MsgSnap messages to options_.send_snapshot and the rest to the transport.
+  void SendMessages(std::vector<raftpb::Message>& messages);
   // Raft thread: serves ApplyConfChange() calls until ConfChangeTaskApplied().
   void WaitConfChangeTask();
   void Fatal(Status s);

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "server/quota.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
+#include "snap/snapshotter.h"
 #include "wal/wal.h"
 
 namespace etcdpp::server {
@@ -57,6 +59,8 @@ struct EtcdServer::Impl {
   std::unique_ptr<mvcc::KvStore> kv;
   std::unique_ptr<Cluster> cluster;
   std::unique_ptr<wal::Wal> wal;
+  std::unique_ptr<snap::Snapshotter> snapshotter;
+  raftpb::Snapshot snapshot;  // the newest at open (index 0: none)
   raft::MemoryStorage storage;
   std::unique_ptr<raft::SplitMixRng> rng;
   std::unique_ptr<RaftLogAdapter> raft_log;
@@ -85,6 +89,13 @@ struct EtcdServer::Impl {
   std::mutex background_mu;  // guards background
   std::vector<std::thread> background;
 
+  // MsgSnaps for followers, sent one at a time with a backend copy by snapshot_thread.
+  std::mutex snapshot_mu;  // guards snapshot_queue and snapshot_stop
+  std::condition_variable snapshot_cv;
+  std::deque<raftpb::Message> snapshot_queue;
+  bool snapshot_stop = false;
+  std::thread snapshot_thread;
+
   Logger* log() const { return config.logger; }
   std::chrono::milliseconds request_timeout() const {
     // etcd: 5 s plus twice the election timeout.
@@ -92,8 +103,16 @@ struct EtcdServer::Impl {
   }
 
   Status OpenStorage();
+  // Finds the newest snapshot the WAL knows of (and puts its backend in place if the
+  // backend is older, as after a crash between receiving and applying it).
+  Status LoadSnapshot();
   Status BootstrapNew();
   Status RestartFromWal();
+  // Apply thread: the backend received with `snap` replaces ours; every state machine
+  // reloads from it.
+  Result<backend::ConsistentIndex> InstallSnapshot(const raftpb::Snapshot& snap);
+  void QueueSnapshotMessage(raftpb::Message m);
+  void RunSnapshotSender();
   void RunTimeouts();
   void Publish();
   void DecideClusterVersion();

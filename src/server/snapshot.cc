@@ -2,10 +2,13 @@
 // format, in a temporary file next to the backend, handed to the sender and removed after.
 #include <filesystem>
 
+#include <nlohmann/json.hpp>
+
 #include "backend/bolt_file.h"
 #include "server/errors.h"
 #include "server/etcd_server.h"
 #include "server/server_impl.h"
+#include "v2store/store.h"
 
 namespace etcdpp::server {
 namespace {
@@ -74,20 +77,59 @@ void EtcdServer::Snapshot(SnapshotSender send) {
 
 namespace etcdpp::server {
 
-Status EtcdServer::Impl::RecoverMembersFromLog(const std::vector<raftpb::Entry>& entries) {
-  // `etcdctl snapshot restore` leaves the old cluster's rows in the members bucket (etcd
-  // 3.4 reads membership from its v2 snapshot instead) and writes the new membership only
-  // as conf-change entries at or below the consistent index, which replay does not apply
-  // again; their contexts name the members.
-  if (!imported_bolt && !cluster->Members().empty()) return Status();
-  std::vector<membership::Member> members;
+namespace {
+
+// Members named by the conf-change contexts of `entries`.
+std::vector<membership::Member> MembersFromEntries(const std::vector<raftpb::Entry>& entries) {
+  std::vector<membership::Member> out;
   for (const auto& e : entries) {
     if (e.type() != raftpb::EntryConfChange) continue;
     raftpb::ConfChange cc;
     if (!cc.ParseFromString(e.data()) || cc.type() != raftpb::ConfChangeAddNode) continue;
     auto ctx = ConfChangeContextFromJson(cc.context());
-    if (ctx.ok() && !ctx->is_promote) members.push_back(ctx->member);
+    if (ctx.ok() && !ctx->is_promote) out.push_back(ctx->member);
   }
+  return out;
+}
+
+// Members kept by etcd in the v2 store of a snapshot: /0/members/<id>/{raftAttributes,attributes}.
+std::vector<membership::Member> MembersFromV2Snapshot(const std::string& data) {
+  std::vector<membership::Member> out;
+  v2store::Store store;
+  if (data.empty() || !store.Recover(data).ok()) return out;
+  auto listed = store.Get("/0/members", true, true, 0);
+  if (!listed.ok()) return out;
+  for (const auto& dir : (*listed)->node.nodes) {
+    auto id = membership::ParseId(dir.key.substr(dir.key.rfind('/') + 1));
+    if (!id.ok()) continue;
+    membership::Member m;
+    m.id = *id;
+    for (const auto& attr : dir.nodes) {
+      auto j = nlohmann::json::parse(attr.value.value_or(""), nullptr, false);
+      if (j.is_discarded() || !j.is_object()) continue;
+      if (attr.key.ends_with("/raftAttributes")) {
+        m.peer_urls = j.value("peerURLs", std::vector<std::string>{});
+        m.is_learner = j.value("isLearner", false);
+      } else if (attr.key.ends_with("/attributes")) {
+        m.name = j.value("name", "");
+        m.client_urls = j.value("clientURLs", std::vector<std::string>{});
+      }
+    }
+    if (!m.peer_urls.empty()) out.push_back(std::move(m));
+  }
+  return out;
+}
+
+}  // namespace
+
+Status EtcdServer::Impl::RecoverMembersFromLog(const std::vector<raftpb::Entry>& entries) {
+  // `etcdctl snapshot restore` leaves the old cluster's rows in the members bucket (etcd
+  // 3.4 reads membership from its v2 snapshot instead) and writes the new membership as
+  // conf-change entries at or below the consistent index, which replay does not apply
+  // again, and in the v2 store of the snapshot it writes beside them.
+  if (!imported_bolt && !cluster->Members().empty()) return Status();
+  std::vector<membership::Member> members = MembersFromEntries(entries);
+  if (members.empty()) members = MembersFromV2Snapshot(snapshot.data());
   if (members.empty()) return Status();
   {
     backend::BatchTx tx = backend->BeginWrite();

@@ -6,9 +6,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "base/status.h"
 #include "raftpb/raft.pb.h"
 
 namespace etcdpp::server {
@@ -20,6 +22,10 @@ class Transport {
   virtual void AddPeer(uint64_t id, const std::vector<std::string>& peer_urls) = 0;
   virtual void UpdatePeer(uint64_t id, const std::vector<std::string>& peer_urls) = 0;
   virtual void RemovePeer(uint64_t id) = 0;
+  // Sends a MsgSnap followed by the backend file at db_path (a copy the transport may
+  // read until `done`); `done` runs once, on any thread, with the outcome.
+  virtual void SendSnapshot(raftpb::Message message, std::string db_path,
+                            std::function<void(Status)> done) = 0;
 };
 
 // A transport for a cluster of one: there is never anyone to send to.
@@ -29,6 +35,9 @@ class NoPeersTransport final : public Transport {
   void AddPeer(uint64_t, const std::vector<std::string>&) override {}
   void UpdatePeer(uint64_t, const std::vector<std::string>&) override {}
   void RemovePeer(uint64_t) override {}
+  void SendSnapshot(raftpb::Message, std::string, std::function<void(Status)> done) override {
+    done(Unavailable("no peers"));
+  }
 };
 
 }  // namespace etcdpp::server
