@@ -94,18 +94,32 @@ bool EtcdServer::Impl::RefuseOverQuota(int64_t cost, std::function<void(etcdpp::
   return true;
 }
 
-void EtcdServer::Impl::RunInBackground(std::function<void()> fn) {
+bool EtcdServer::Impl::RunInBackground(std::function<void()> fn) {
   std::lock_guard lock(background_mu);
-  background.emplace_back(std::move(fn));
+  if (background_closed) return false;
+  // Reaps the threads that have finished, so handles do not pile up.
+  std::erase_if(background, [](BackgroundThread& b) {
+    if (!b.finished->load()) return false;
+    b.thread.join();
+    return true;
+  });
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  background.push_back({std::thread([fn = std::move(fn), finished] {
+                          fn();
+                          finished->store(true);
+                        }),
+                        finished});
+  return true;
 }
 
 void EtcdServer::Impl::JoinBackground() {
-  std::vector<std::thread> threads;
+  std::vector<BackgroundThread> threads;
   {
     std::lock_guard lock(background_mu);
+    background_closed = true;
     threads.swap(background);
   }
-  for (auto& t : threads) t.join();
+  for (auto& b : threads) b.thread.join();
 }
 
 void EtcdServer::MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb::MoveLeaderResponse> done) {
@@ -136,7 +150,7 @@ void EtcdServer::MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb
   s.raft->TransferLeadership(target);
   const auto start = std::chrono::steady_clock::now();
   const auto deadline = start + s.request_timeout();
-  s.RunInBackground([&s, this, target, start, deadline, self, from, to, done = std::move(done)] {
+  const bool started = s.RunInBackground([&s, this, target, start, deadline, self, from, to, done] {
     // Polls once a tick, as etcd does, until the leader is the transferee.
     std::unique_lock lock(s.timeout_mu);
     while (leader() != target) {
@@ -164,6 +178,7 @@ void EtcdServer::MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb
     }
     done(etcdserverpb::MoveLeaderResponse());  // etcd's carries no header
   });
+  if (!started) done(errors::kStopped.status());
 }
 
 }  // namespace etcdpp::server

@@ -87,7 +87,12 @@ struct EtcdServer::Impl {
   // Threads of requests that wait in the background (MoveLeader); they sleep on
   // timeout_cv and end once timeout_stop is set.
   std::mutex background_mu;  // guards background
-  std::vector<std::thread> background;
+  struct BackgroundThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  std::vector<BackgroundThread> background;
+  bool background_closed = false;
 
   // MsgSnaps for followers, sent one at a time with a backend copy by snapshot_thread.
   std::mutex snapshot_mu;  // guards snapshot_queue and snapshot_stop
@@ -139,7 +144,8 @@ struct EtcdServer::Impl {
   // membership comes from the log when the members bucket is gone.
   Status ImportBoltBackend(const std::string& path);
   Status RecoverMembersFromLog(const std::vector<raftpb::Entry>& entries);
-  void RunInBackground(std::function<void()> fn);
+  // Starts `fn` on a thread JoinBackground joins; false (nothing started) once it has run.
+  bool RunInBackground(std::function<void()> fn);
   void JoinBackground();  // after timeout_stop is set
 };
 

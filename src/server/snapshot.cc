@@ -63,7 +63,7 @@ void EtcdServer::Snapshot(SnapshotSender send) {
     return;
   }
   const std::string base = s.config.data_dir + "/member/snap/db." + std::to_string(s.ids->Next());
-  s.RunInBackground([&s, base, send = std::move(send)] {
+  const bool started = s.RunInBackground([&s, base, send] {
     Result<SnapshotFile> file = WriteSnapshot(*s.backend, base);
     send(file, [&s] { return s.stopped.load(); });
     if (file.ok()) {
@@ -71,6 +71,7 @@ void EtcdServer::Snapshot(SnapshotSender send) {
       std::filesystem::remove(file->path, ec);
     }
   });
+  if (!started) send(errors::kStopped.status(), [] { return true; });
 }
 
 }  // namespace etcdpp::server
