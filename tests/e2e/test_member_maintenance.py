@@ -5,8 +5,6 @@ import base64
 import hashlib
 import json
 import os
-import pathlib
-import shutil
 import subprocess
 import urllib.error
 import urllib.request
@@ -109,6 +107,16 @@ def test_compaction_alone_frees_quota_space_without_defrag(procs, etcd_bin, tmp_
     assert m.ctl("alarm", "list").stdout == ""
 
 
+def restore(snap, member):
+    """`etcdctl snapshot restore` of `snap` into `member`'s data dir, as a one-member cluster."""
+    out = subprocess.run(["etcdctl", "snapshot", "restore", str(snap), "--name", member.name,
+                          "--data-dir", str(member.workdir / f"{member.name}.etcd"),
+                          "--initial-cluster", f"{member.name}={member.peer_url}",
+                          "--initial-advertise-peer-urls", member.peer_url],
+                         capture_output=True, text=True, timeout=30, env={**os.environ, "ETCDCTL_API": "3"})
+    assert out.returncode == 0, out.stderr
+
+
 def test_snapshot_save_status_restore_and_serve_restored_dir(procs, etcd_bin, tmp_path):
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
@@ -137,12 +145,7 @@ def test_snapshot_save_status_restore_and_serve_restored_dir(procs, etcd_bin, tm
 
     # Restore into a new single-member cluster and serve it with our etcd.
     r = Member(procs, etcd_bin, tmp_path / "b", name="restored")
-    data_dir = r.workdir / "restored.etcd"
-    out = subprocess.run(["etcdctl", "snapshot", "restore", str(snap), "--name", "restored",
-                          "--data-dir", str(data_dir), "--initial-cluster", f"restored={r.peer_url}",
-                          "--initial-advertise-peer-urls", r.peer_url],
-                         capture_output=True, text=True, timeout=30, env={**os.environ, "ETCDCTL_API": "3"})
-    assert out.returncode == 0, out.stderr
+    restore(snap, r)
     r.start()
     assert r.ctl("get", "key07", "--print-value-only").stdout.strip() == "value7"
     assert len(r.ctl("get", "big", "--print-value-only").stdout.strip()) == 100000
@@ -150,6 +153,32 @@ def test_snapshot_save_status_restore_and_serve_restored_dir(procs, etcd_bin, tm
     assert len(members) == 1 and ", restored, " in members[0] and r.peer_url in members[0]
     assert r.ctl("put", "after", "restore").stdout.strip() == "OK"
     assert r.ctl("get", "key00", "--rev", str(rev), "--print-value-only").stdout.strip() == "value0"
+
+
+@pytest.mark.skipif(not os.path.exists(REAL_ETCD), reason="etcd 3.4 is not installed")
+@pytest.mark.parametrize("source_is_ours", [True, False], ids=["etcdpp-to-etcd", "etcd-to-etcdpp"])
+def test_snapshot_moves_data_between_etcd_and_etcdpp(procs, etcd_bin, tmp_path, source_is_ours):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "dst").mkdir()
+    src = Member(procs, etcd_bin if source_is_ours else REAL_ETCD, tmp_path / "src").start()
+    for i in range(150):
+        src.ctl("put", f"key{i:03d}", f"value{i}")
+    src.ctl("put", "big", "y" * 50000)
+    rev = status_json(src)["header"]["revision"]
+    hash_src = json.loads(src.ctl("endpoint", "hashkv", "--rev", str(rev), "-w", "json").stdout)[0]["HashKV"]
+    snap = tmp_path / "move.db"
+    src.ctl("snapshot", "save", str(snap))
+    src.stop()
+
+    dst = Member(procs, REAL_ETCD if source_is_ours else etcd_bin, tmp_path / "dst")
+    restore(snap, dst)
+    dst.start()
+    assert dst.ctl("get", "key077", "--print-value-only").stdout.strip() == "value77"
+    assert len(dst.ctl("get", "big", "--print-value-only").stdout.strip()) == 50000
+    hash_dst = json.loads(dst.ctl("endpoint", "hashkv", "--rev", str(rev), "-w", "json").stdout)[0]["HashKV"]
+    assert hash_dst["hash"] == hash_src["hash"]  # the same key bucket, byte for byte
+    assert dst.ctl("put", "after", "move").stdout.strip() == "OK"
+    assert "Finished defragmenting" in dst.ctl("defrag").stdout
 
 
 HOSTS = {"m0": "127.0.3.10", "m1": "127.0.3.11", "m2": "127.0.3.12"}
