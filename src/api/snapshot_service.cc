@@ -13,6 +13,7 @@
 #include "api/unary_method.h"
 #include "api/version_handler.h"
 #include "etcdserverpb/rpc.pb.h"
+#include "server/errors.h"
 #include "server/quota.h"
 
 namespace etcdpp::api {
@@ -93,6 +94,10 @@ void SendFile(const server::SnapshotFile& file, const Sink& sink, const std::fun
 }
 
 void Serve(server::EtcdServer* server, Logger* log, Sink sink) {
+  if (server->IsLearner()) {  // etcd 3.4 serves a learner's Status and serializable reads only
+    sink.fail(server::errors::kLearnerNotSupported.status());
+    return;
+  }
   server->Snapshot([sink = std::move(sink), log](const Result<server::SnapshotFile>& file,
                                                  const std::function<bool()>& stopping) {
     if (!file.ok()) {

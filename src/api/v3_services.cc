@@ -1,6 +1,7 @@
 #include "api/v3_services.h"
 
 #include <memory>
+#include <type_traits>
 
 #include "api/request_checks.h"
 #include "api/unary_method.h"
@@ -11,9 +12,17 @@ namespace {
 
 using server::EtcdServer;
 
+// What a learner serves, as etcd 3.4: its status and serializable reads, nothing else.
+template <typename Req>
+bool LearnerServes(const Req& req) {
+  if constexpr (std::is_same_v<Req, etcdserverpb::StatusRequest>) return true;
+  if constexpr (std::is_same_v<Req, etcdserverpb::RangeRequest>) return req.serializable();
+  return false;
+}
+
 // Binds one typed server call as a unary method: parse, check, call, serialize.
 template <typename Req, typename Resp>
-void Bind(net::Router& router, std::string grpc_path, std::string gateway_path,
+void Bind(net::Router& router, EtcdServer* s, std::string grpc_path, std::string gateway_path,
           std::function<Status(const Req&)> check,
           std::function<void(Req, EtcdServer::Done<Resp>)> call) {
   static const Req kReqPrototype;
@@ -23,11 +32,15 @@ void Bind(net::Router& router, std::string grpc_path, std::string gateway_path,
   m.gateway_path = std::move(gateway_path);
   m.request_prototype = &kReqPrototype;
   m.response_prototype = &kRespPrototype;
-  m.fn = [check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
-                                                             UnaryDone done) {
+  m.fn = [s, check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
+                                                                UnaryDone done) {
     Req req;
     if (!req.ParseFromString(bytes)) {
       done(InvalidArgument("grpc: error unmarshalling request"), {});
+      return;
+    }
+    if (!LearnerServes(req) && s->IsLearner()) {
+      done(server::errors::kLearnerNotSupported.status(), {});
       return;
     }
     if (check) {
@@ -51,37 +64,49 @@ void Bind(net::Router& router, std::string grpc_path, std::string gateway_path,
 
 void RegisterV3Services(net::Router& router, EtcdServer* s, V3Limits limits) {
   using namespace etcdserverpb;
-  Bind<RangeRequest, RangeResponse>(router, "/etcdserverpb.KV/Range", "/v3/kv/range", CheckRange,
+  Bind<RangeRequest, RangeResponse>(router, s, "/etcdserverpb.KV/Range", "/v3/kv/range", CheckRange,
                                     [s](RangeRequest r, auto done) { s->Range(std::move(r), done); });
-  Bind<PutRequest, PutResponse>(router, "/etcdserverpb.KV/Put", "/v3/kv/put", CheckPut,
+  Bind<PutRequest, PutResponse>(router, s, "/etcdserverpb.KV/Put", "/v3/kv/put", CheckPut,
                                 [s](PutRequest r, auto done) { s->Put(std::move(r), done); });
   Bind<DeleteRangeRequest, DeleteRangeResponse>(
-      router, "/etcdserverpb.KV/DeleteRange", "/v3/kv/deleterange", CheckDeleteRange,
+      router, s, "/etcdserverpb.KV/DeleteRange", "/v3/kv/deleterange", CheckDeleteRange,
       [s](DeleteRangeRequest r, auto done) { s->DeleteRange(std::move(r), done); });
   Bind<TxnRequest, TxnResponse>(
-      router, "/etcdserverpb.KV/Txn", "/v3/kv/txn",
+      router, s, "/etcdserverpb.KV/Txn", "/v3/kv/txn",
       [limits](const TxnRequest& r) { return CheckTxn(r, limits.max_txn_ops); },
       [s](TxnRequest r, auto done) { s->Txn(std::move(r), done); });
   Bind<CompactionRequest, CompactionResponse>(
-      router, "/etcdserverpb.KV/Compact", "/v3/kv/compaction", nullptr,
+      router, s, "/etcdserverpb.KV/Compact", "/v3/kv/compaction", nullptr,
       [s](CompactionRequest r, auto done) { s->Compact(std::move(r), done); });
-  Bind<MemberListRequest, MemberListResponse>(router, "/etcdserverpb.Cluster/MemberList",
+  Bind<MemberListRequest, MemberListResponse>(router, s, "/etcdserverpb.Cluster/MemberList",
                                               "/v3/cluster/member/list", nullptr,
                                               [s](MemberListRequest, auto done) { s->MemberList(done); });
-  Bind<StatusRequest, StatusResponse>(router, "/etcdserverpb.Maintenance/Status", "/v3/maintenance/status",
+  Bind<StatusRequest, StatusResponse>(router, s, "/etcdserverpb.Maintenance/Status", "/v3/maintenance/status",
                                       nullptr, [s](StatusRequest, auto done) { s->GetStatus(done); });
   // etcd 3.4's gateway routes /v3/maintenance/hash to Hash; HashKV is gRPC only there.
-  Bind<HashRequest, HashResponse>(router, "/etcdserverpb.Maintenance/Hash", "/v3/maintenance/hash", nullptr,
+  Bind<HashRequest, HashResponse>(router, s, "/etcdserverpb.Maintenance/Hash", "/v3/maintenance/hash", nullptr,
                                   [s](HashRequest, auto done) { s->Hash(done); });
-  Bind<HashKVRequest, HashKVResponse>(router, "/etcdserverpb.Maintenance/HashKV", "", nullptr,
+  Bind<HashKVRequest, HashKVResponse>(router, s, "/etcdserverpb.Maintenance/HashKV", "", nullptr,
                                       [s](HashKVRequest r, auto done) { s->HashKV(std::move(r), done); });
   Bind<DefragmentRequest, DefragmentResponse>(
-      router, "/etcdserverpb.Maintenance/Defragment", "/v3/maintenance/defragment", nullptr,
+      router, s, "/etcdserverpb.Maintenance/Defragment", "/v3/maintenance/defragment", nullptr,
       [s](DefragmentRequest, auto done) { s->Defragment(done); });
   Bind<MoveLeaderRequest, MoveLeaderResponse>(
-      router, "/etcdserverpb.Maintenance/MoveLeader", "/v3/maintenance/transfer-leadership", nullptr,
+      router, s, "/etcdserverpb.Maintenance/MoveLeader", "/v3/maintenance/transfer-leadership", nullptr,
       [s](MoveLeaderRequest r, auto done) { s->MoveLeader(std::move(r), done); });
-  Bind<AlarmRequest, AlarmResponse>(router, "/etcdserverpb.Maintenance/Alarm", "/v3/maintenance/alarm",
+  Bind<MemberAddRequest, MemberAddResponse>(
+      router, s, "/etcdserverpb.Cluster/MemberAdd", "/v3/cluster/member/add", nullptr,
+      [s](MemberAddRequest r, auto done) { s->MemberAdd(std::move(r), done); });
+  Bind<MemberRemoveRequest, MemberRemoveResponse>(
+      router, s, "/etcdserverpb.Cluster/MemberRemove", "/v3/cluster/member/remove", nullptr,
+      [s](MemberRemoveRequest r, auto done) { s->MemberRemove(std::move(r), done); });
+  Bind<MemberUpdateRequest, MemberUpdateResponse>(
+      router, s, "/etcdserverpb.Cluster/MemberUpdate", "/v3/cluster/member/update", nullptr,
+      [s](MemberUpdateRequest r, auto done) { s->MemberUpdate(std::move(r), done); });
+  Bind<MemberPromoteRequest, MemberPromoteResponse>(
+      router, s, "/etcdserverpb.Cluster/MemberPromote", "/v3/cluster/member/promote", nullptr,
+      [s](MemberPromoteRequest r, auto done) { s->MemberPromote(std::move(r), done); });
+  Bind<AlarmRequest, AlarmResponse>(router, s, "/etcdserverpb.Maintenance/Alarm", "/v3/maintenance/alarm",
                                     nullptr,
                                     [s](AlarmRequest r, auto done) { s->Alarm(std::move(r), done); });
 }

@@ -16,10 +16,13 @@
 #include "api/version_handler.h"
 #include "base/flag_set.h"
 #include "base/log.h"
+#include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
 #include "membership/member.h"
 #include "net/server.h"
+#include "peer/member_promote.h"
+#include "peer/peer_client.h"
 #include "peer/peer_handlers.h"
 #include "peer/raft_http_transport.h"
 #include "server/etcd_server.h"
@@ -58,6 +61,7 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.tick = std::chrono::milliseconds(c.heartbeat_interval_ms);
   s.election_ticks = static_cast<int>(c.ElectionTicks());
   s.pre_vote = c.pre_vote;
+  s.strict_reconfig_check = c.strict_reconfig_check;
   s.initial_election_tick_advance = c.initial_election_tick_advance;
   s.snapshot_count = c.snapshot_count;
   s.max_snapshots = c.max_snapshots;
@@ -101,6 +105,22 @@ int WaitSignal(const sigset_t& set, std::chrono::milliseconds timeout) {
   return sig > 0 ? sig : 0;
 }
 
+// Takes the running cluster's IDs for the members of --initial-cluster.
+Status JoinExisting(peer::PeerClient& client, const std::string& name, Logger* log, server::ServerConfig* sc) {
+  std::vector<std::string> remote_urls;
+  for (const auto& m : sc->initial_members) {
+    if (m.name != name) remote_urls.insert(remote_urls.end(), m.peer_urls.begin(), m.peer_urls.end());
+  }
+  ETCDPP_ASSIGN_OR_RETURN(bootstrap::ExistingCluster existing, bootstrap::FetchExistingCluster(client, remote_urls, log));
+  ETCDPP_RETURN_IF_ERROR(bootstrap::AssignIdsFromExisting(&sc->initial_members, existing));
+  for (const auto& m : sc->initial_members) {
+    if (m.name == name) sc->member_id = m.id;
+  }
+  sc->cluster_id = existing.id;
+  sc->initial_members = existing.members;
+  return Status();
+}
+
 }  // namespace
 
 int RunMember(const Config& config) {
@@ -115,6 +135,7 @@ int RunMember(const Config& config) {
   if (log) LogStartup(config, *log);
   server::ServerConfig sc = ToServerConfig(config);
   base::PosixFileSystem fs;
+  peer::PeerClient peer_client;
   const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
   if (!wal::Exist(fs, wal_dir)) {
     auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
@@ -127,6 +148,13 @@ int RunMember(const Config& config) {
     sc.member_id = ic->local_id;
     sc.cluster_id = ic->cluster_id;
     sc.initial_members = ic->members;
+    if (!config.IsNewCluster()) {
+      Status joined = JoinExisting(peer_client, config.name, log, &sc);
+      if (!joined.ok()) {
+        std::fprintf(stderr, "etcd: %s\n", joined.message().c_str());
+        return 1;
+      }
+    }
   }
   auto opened = server::EtcdServer::Open(sc, nullptr);
   if (!opened.ok()) {
@@ -143,6 +171,7 @@ int RunMember(const Config& config) {
   to.on_message = [m](raftpb::Message msg) { m->Step(std::move(msg)); };
   to.on_unreachable = [m](uint64_t id) { m->ReportUnreachable(id); };
   to.is_removed = [m](uint64_t id) { return m->IsRemoved(id); };
+  to.on_removed = [m] { m->MarkRemoved(); };
   to.logger = log;
   // The guide: a member trying to join peers of another cluster stops instead of
   // retrying. A member that already serves its cluster only logs a misconfigured peer.
@@ -166,6 +195,10 @@ int RunMember(const Config& config) {
                                               &transport, [m] { return m->Members(); },
                                               [m] { return m->cluster_version(); },
                                               config.data_dir + "/member/snap"});
+  peer::RegisterPromoteHandler(peer_router, m->cluster_id(), [m](uint64_t id, auto done) {
+    m->PromoteAsLeader(id, std::move(done));
+  });
+  m->SetPromoteForwarder(peer::MakePromoteForwarder(&peer_client));
   net::ServerOptions peer_options;
   // Snapshot bodies arrive whole until the peer server streams request bodies.
   peer_options.max_http_body_bytes = size_t{1} << 30;
@@ -211,7 +244,7 @@ int RunMember(const Config& config) {
   if (Status s = member->Start(); !s.ok()) return 1;
   int sig = 0;
   // etcd serves clients once the member has joined raft and published itself.
-  while (!member->ready() && sig == 0 && conflict().empty()) {
+  while (!member->ready() && sig == 0 && conflict().empty() && !member->removed()) {
     sig = WaitSignal(stop_signals, std::chrono::milliseconds(50));
   }
   if (sig == 0 && conflict().empty()) {
@@ -227,7 +260,23 @@ int RunMember(const Config& config) {
         }
       }
     }
-    while (sig == 0 && conflict().empty()) sig = WaitSignal(stop_signals, std::chrono::milliseconds(200));
+    while (sig == 0 && conflict().empty() && !member->removed()) {
+      sig = WaitSignal(stop_signals, std::chrono::milliseconds(200));
+    }
+  }
+  if (sig == 0 && member->removed()) {
+    // etcd stops the member and exits 0; its data dir cannot serve again.
+    if (log) {
+      log->Error("etcdserver", "the member has been permanently removed from the cluster");
+      log->Info("etcdserver", "the data-dir used by this member must be removed.");
+    }
+    client_server.Stop();
+    member->Stop();
+    peer_server.Stop();
+    transport.Stop();
+    peer_client.Stop();
+    if (log) log->Flush();
+    return 0;
   }
   if (std::string remote = conflict(); !remote.empty() && sig == 0) {
     std::fprintf(stderr, "etcd: conflicting cluster ID to the target cluster (%s != %s). Exiting.\n",

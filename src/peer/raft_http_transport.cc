@@ -211,6 +211,11 @@ void RaftHttpTransport::ReportUnreachable(uint64_t id) {
   if (!stopped_ && options_.on_unreachable) options_.on_unreachable(id);
 }
 
+std::chrono::steady_clock::time_point RaftHttpTransport::ActiveSince(uint64_t id) const {
+  std::shared_ptr<RemotePeer> peer = Find(id);
+  return peer ? peer->active_since() : std::chrono::steady_clock::time_point{};
+}
+
 bool RaftHttpTransport::StreamAttached(uint64_t id, StreamKind kind) const {
   std::shared_ptr<RemotePeer> peer = Find(id);
   return peer && peer->stream_attached(kind);

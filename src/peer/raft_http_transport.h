@@ -79,6 +79,7 @@ class RaftHttpTransport final : public server::Transport {
   void AddPeer(uint64_t id, const std::vector<std::string>& peer_urls) override;
   void UpdatePeer(uint64_t id, const std::vector<std::string>& peer_urls) override;
   void RemovePeer(uint64_t id) override;
+  std::chrono::steady_clock::time_point ActiveSince(uint64_t id) const override;
 
   // Streams the MsgSnap frame and then the file at `db_path` to message.to(); `done`
   // gets the outcome on the client thread (the server reports it to raft).

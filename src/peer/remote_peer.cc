@@ -95,6 +95,7 @@ void RemotePeer::AttachStream(StreamKind kind, net::HttpResponder responder) {
   EndLocked(out);
   out.responder.emplace(std::move(responder));
   out.encoder = MsgAppV2Encoder();
+  out.attached_at = std::chrono::steady_clock::now();
 }
 
 bool RemotePeer::Heartbeat() {
@@ -104,6 +105,12 @@ bool RemotePeer::Heartbeat() {
   WriteLocked(message_, StreamKind::kMessage, beat, &lost);
   WriteLocked(msgapp_, StreamKind::kMsgAppV2, beat, &lost);
   return lost;
+}
+
+std::chrono::steady_clock::time_point RemotePeer::active_since() const {
+  std::lock_guard lock(mu_);
+  const bool up = message_.responder.has_value() && !message_.responder->closed();
+  return up ? message_.attached_at : std::chrono::steady_clock::time_point{};
 }
 
 bool RemotePeer::stream_attached(StreamKind kind) const {

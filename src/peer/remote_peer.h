@@ -8,6 +8,7 @@
 // the pipeline and heartbeat calls come from the client thread.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -57,6 +58,9 @@ class RemotePeer : public std::enable_shared_from_this<RemotePeer> {
   // Client thread: a link heartbeat on each attached stream; true if one was found closed.
   bool Heartbeat();
   bool stream_attached(StreamKind kind) const;
+  // Since when the peer's message stream has been up without a break (etcd's
+  // ActiveSince); the epoch while it is down.
+  std::chrono::steady_clock::time_point active_since() const;
 
   // Client thread. The next pipeline message, or nothing (then wait on pipeline_wake()).
   std::optional<raftpb::Message> PopPipeline();
@@ -78,6 +82,7 @@ class RemotePeer : public std::enable_shared_from_this<RemotePeer> {
   struct Outgoing {
     std::optional<net::HttpResponder> responder;
     MsgAppV2Encoder encoder;  // fresh per connection: the receiver's decoder starts fresh
+    std::chrono::steady_clock::time_point attached_at{};
   };
   bool WriteLocked(Outgoing& out, StreamKind kind, const raftpb::Message& m, bool* lost);
   static void EndLocked(Outgoing& out);

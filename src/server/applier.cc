@@ -28,6 +28,7 @@ Applier::Applier(ApplierDeps deps, backend::ConsistentIndex start, const raftpb:
   const bool snapshot_newer = snapshot.metadata().index() > start.index;
   applied_index_ = snapshot_newer ? snapshot.metadata().index() : start.index;
   applied_term_ = snapshot_newer ? snapshot.metadata().term() : start.term;
+  published_ = AppliedState{applied_index_.load(), applied_term_.load(), conf_state_};
 }
 
 Applier::~Applier() { Stop(); }
@@ -96,8 +97,17 @@ void Applier::ApplyTaskNow(ApplyTask& task) {
     applied_index_.store(e.index(), std::memory_order_release);
   }
   if (task.has_conf_change && raft_) raft_->ConfChangeTaskApplied();
+  {
+    std::lock_guard lock(state_mu_);
+    published_ = AppliedState{applied_index_.load(), applied_term_.load(), conf_state_};
+  }
   RunReadyWaiters();
   MaybeSnapshot();
+}
+
+Applier::AppliedState Applier::applied_state() const {
+  std::lock_guard lock(state_mu_);
+  return published_;
 }
 
 void Applier::InstallSnapshot(const raftpb::Snapshot& snapshot) {

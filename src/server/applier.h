@@ -73,6 +73,14 @@ class Applier final : public ApplySink {
   void WaitApplied(uint64_t index, std::function<void()> fn);
 
   uint64_t applied_index() const { return applied_index_.load(std::memory_order_acquire); }
+  // Index, term and configuration as of the last whole task applied (any thread): what a
+  // snapshot of the state as it is now must carry.
+  struct AppliedState {
+    uint64_t index = 0;
+    uint64_t term = 0;
+    raftpb::ConfState conf_state;
+  };
+  AppliedState applied_state() const;
   uint64_t applied_term() const { return applied_term_.load(std::memory_order_acquire); }
 
  private:
@@ -107,6 +115,8 @@ class Applier final : public ApplySink {
   bool stop_ = false;
   std::multimap<uint64_t, std::function<void()>> waiters_;
 
+  mutable std::mutex state_mu_;  // guards published_
+  AppliedState published_;
   std::atomic<uint64_t> applied_index_{0};
   std::atomic<uint64_t> applied_term_{0};
   std::thread thread_;

@@ -121,9 +121,17 @@ void EtcdServer::Impl::RunSnapshotSender() {
       m = std::move(snapshot_queue.front());
       snapshot_queue.pop_front();
     }
-    // The follower gets our whole backend as it is now (its consistent index is at least
-    // the snapshot's), copied so that writes go on meanwhile. The snap module clears
-    // leftover "db.tmp" files at start.
+    // The follower gets our whole backend as it is now, copied so that writes go on
+    // meanwhile, and a snapshot that describes it: the applied index, term and
+    // configuration read before the copy (whose consistent index is then at least as
+    // new) — not raft's older snapshot, which may predate the follower's own membership.
+    // The snap module clears leftover "db.tmp" files at start.
+    const Applier::AppliedState applied = applier->applied_state();
+    raftpb::SnapshotMetadata* md = m.mutable_snapshot()->mutable_metadata();
+    md->set_index(applied.index);
+    md->set_term(applied.term);
+    *md->mutable_conf_state() = applied.conf_state;
+    m.mutable_snapshot()->set_data(V2SnapshotData(*cluster));
     const uint64_t to = m.to();
     const std::string path = snapshotter->dir() + "/db.tmp.send." + membership::IdToString(to);
     Result<backend::SnapshotInfo> copy = backend->SnapshotToFile(path);
@@ -141,9 +149,9 @@ void EtcdServer::Impl::RunSnapshotSender() {
 }
 
 Status EtcdServer::Impl::BootstrapNew() {
-  if (!config.new_cluster) {
-    return Unimplemented("joining an existing cluster (--initial-cluster-state existing) is not supported yet");
-  }
+  // A member joining a running cluster starts with no membership of its own: it learns
+  // it from the leader's log (or snapshot), like every other state.
+  joining = !config.new_cluster;
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   etcdserverpb::Metadata md;
   md.set_nodeid(config.member_id);
@@ -212,7 +220,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   s.raft_log = std::make_unique<RaftLogAdapter>(s.log());
   rc.logger = s.raft_log.get();
   ETCDPP_ASSIGN_OR_RETURN(auto node, raft::RawNode::Create(rc));
-  if (!have_wal) {
+  if (!have_wal && s.config.new_cluster) {
     std::vector<raft::Peer> peers;
     for (const auto& m : s.config.initial_members) peers.push_back({m.id, membership::MemberToJson(m)});
     ETCDPP_RETURN_IF_ERROR(node->Bootstrap(peers));
@@ -229,11 +237,19 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
     if (!transport || cc.node_id() == id) return;
     if (cc.type() == raftpb::ConfChangeRemoveNode) {
       transport->RemovePeer(cc.node_id());
+    } else if (cc.type() == raftpb::ConfChangeUpdateNode) {
+      if (auto m = impl->cluster->Member(cc.node_id())) transport->UpdatePeer(m->id, m->peer_urls);
     } else if (ctx && !ctx->is_promote) {
       transport->AddPeer(cc.node_id(), ctx->member.peer_urls);
     }
   };
   s.WireMaintenance(deps);
+  deps.on_removed = [impl = &s] {
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::steady_clock::now().time_since_epoch()).count();
+    int64_t none = 0;
+    impl->removed_from_ms.compare_exchange_strong(none, now_ms + 1000);
+  };
   deps.snapshot_count = s.config.snapshot_count;
   deps.snapshot_data = [impl = &s] { return V2SnapshotData(*impl->cluster); };
   deps.install_snapshot = [impl = &s](const raftpb::Snapshot& snap) { return impl->InstallSnapshot(snap); };
@@ -266,6 +282,12 @@ Status EtcdServer::Start() {
   s.applier->SetRaftNode(s.raft.get());
   for (const auto& m : s.cluster->Members()) {
     if (m.id != s.config.member_id) s.transport->AddPeer(m.id, m.peer_urls);
+  }
+  if (s.joining) {
+    // Until the log brings the membership, the running members are known from them.
+    for (const auto& m : s.config.initial_members) {
+      if (m.id != s.config.member_id) s.transport->AddPeer(m.id, m.peer_urls);
+    }
   }
   s.applier->Start();
   s.raft->Start();
@@ -321,25 +343,28 @@ void EtcdServer::Impl::RunTimeouts() {
   }
 }
 
-void EtcdServer::Impl::ProposeBytes(uint64_t id, std::string data, ApplyCallback done) {
+bool EtcdServer::Impl::RegisterWaiter(uint64_t id, ApplyCallback& done) {
   if (stopped.load()) {
     done(ApplyResult{errors::kStopped.status(), nullptr});
-    return;
-  }
-  if (data.size() > config.max_request_bytes) {
-    done(ApplyResult{errors::kRequestTooLarge.status(), nullptr});
-    return;
+    return false;
   }
   // etcd refuses new work while apply lags far behind commit.
   if (raft->committed_index() > applier->applied_index() + 5000) {
     done(ApplyResult{errors::kTooManyRequests.status(), nullptr});
-    return;
+    return false;
   }
   waits.Register(id, std::move(done));
-  {
-    std::lock_guard lock(timeout_mu);
-    deadlines.emplace(std::chrono::steady_clock::now() + request_timeout(), id);
+  std::lock_guard lock(timeout_mu);
+  deadlines.emplace(std::chrono::steady_clock::now() + request_timeout(), id);
+  return true;
+}
+
+void EtcdServer::Impl::ProposeBytes(uint64_t id, std::string data, ApplyCallback done) {
+  if (data.size() > config.max_request_bytes) {
+    done(ApplyResult{errors::kRequestTooLarge.status(), nullptr});
+    return;
   }
+  if (!RegisterWaiter(id, done)) return;
   raft->Propose(std::move(data), [this, id](etcdpp::Status s) {
     // etcd passes "raft proposal dropped" through unmapped (gRPC code Unknown).
     waits.Trigger(id, ApplyResult{Internal(s.message()), nullptr});

@@ -41,7 +41,8 @@ struct ServerConfig {
   std::string wal_dir;  // empty: <data_dir>/member/wal
   uint64_t member_id = 0;
   uint64_t cluster_id = 0;
-  // New cluster: every initial member (this one included). Ignored once data exists.
+  // New cluster: every initial member (this one included); joining a running cluster
+  // (new_cluster false): its members, as they answered. Ignored once data exists.
   std::vector<membership::Member> initial_members;
   bool new_cluster = true;
   std::vector<std::string> advertise_client_urls;
@@ -49,6 +50,7 @@ struct ServerConfig {
   std::chrono::milliseconds tick{100};  // --heartbeat-interval
   int election_ticks = 10;              // --election-timeout / --heartbeat-interval
   bool pre_vote = false;
+  bool strict_reconfig_check = true;  // --strict-reconfig-check
   bool initial_election_tick_advance = true;
   uint64_t snapshot_count = 100000;
   size_t max_snapshots = 5;  // --max-snapshots
@@ -92,6 +94,24 @@ class EtcdServer {
   void Compact(etcdserverpb::CompactionRequest r, Done<etcdserverpb::CompactionResponse> done);
   // Cluster and maintenance.
   void MemberList(Done<etcdserverpb::MemberListResponse> done);
+  // Runtime reconfiguration (reconfig.cc), with etcd's --strict-reconfig-check rules.
+  void MemberAdd(etcdserverpb::MemberAddRequest r, Done<etcdserverpb::MemberAddResponse> done);
+  void MemberRemove(etcdserverpb::MemberRemoveRequest r, Done<etcdserverpb::MemberRemoveResponse> done);
+  void MemberUpdate(etcdserverpb::MemberUpdateRequest r, Done<etcdserverpb::MemberUpdateResponse> done);
+  // A follower forwards the promotion to the leader (through promote_forwarder), which
+  // alone knows whether the learner has caught up.
+  void MemberPromote(etcdserverpb::MemberPromoteRequest r, Done<etcdserverpb::MemberPromoteResponse> done);
+  using PromoteForwarder = std::function<void(std::vector<std::string> leader_peer_urls, uint64_t id,
+                                              Done<std::vector<membership::Member>> done)>;
+  // Before Start only.
+  void SetPromoteForwarder(PromoteForwarder forwarder);
+  // The promotion asked of this member as the leader (the peer port's /members/promote).
+  void PromoteAsLeader(uint64_t id, Done<std::vector<membership::Member>> done);
+  bool IsLearner() const;
+  // This member was removed from the cluster: by a change it applied (true a second
+  // later, so the others learn the commit first, as etcd), or as a peer told it.
+  bool removed() const;
+  void MarkRemoved();
   void GetStatus(Done<etcdserverpb::StatusResponse> done);
   void HashKV(etcdserverpb::HashKVRequest r, Done<etcdserverpb::HashKVResponse> done);
   void Hash(Done<etcdserverpb::HashResponse> done);

@@ -102,6 +102,14 @@ void RaftNode::TransferLeadership(uint64_t transferee) {
   cv_.notify_all();
 }
 
+void RaftNode::Inspect(std::function<void(const raft::RawNode&)> fn) {
+  {
+    std::lock_guard lock(mu_);
+    inbox_.emplace_back(InspectItem{std::move(fn)});
+  }
+  cv_.notify_all();
+}
+
 void RaftNode::ReportUnreachable(uint64_t id) {
   std::lock_guard lock(mu_);
   inbox_.emplace_back(UnreachableItem{id});
@@ -279,6 +287,8 @@ void RaftNode::Handle(Item& item) {
     node_->ReportSnapshot(r->id, r->ok ? raft::SnapshotStatus::kFinish : raft::SnapshotStatus::kFailure);
   } else if (auto* c = std::get_if<CreateSnapshotItem>(&item)) {
     MakeSnapshot(*c);
+  } else if (auto* i = std::get_if<InspectItem>(&item)) {
+    i->fn(*node_);
   }
 }
 

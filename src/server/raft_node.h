@@ -95,6 +95,9 @@ class RaftNode {
   void ReadIndex(ReadCallback done);
   void Step(raftpb::Message message);
   void TransferLeadership(uint64_t transferee);
+  // Runs `fn` on the raft thread with the raft state machine (read-only use: status and
+  // progress), between Ready batches.
+  void Inspect(std::function<void(const raft::RawNode&)> fn);
   void ReportUnreachable(uint64_t id);
   void ReportSnapshot(uint64_t id, bool succeeded);
   // Apply thread, after the backend made everything up to `index` durable: records a
@@ -121,8 +124,9 @@ class RaftNode {
   struct UnreachableItem { uint64_t id; };
   struct SnapshotReportItem { uint64_t id; bool ok; };
   struct CreateSnapshotItem { uint64_t index; raftpb::ConfState conf_state; std::string data; };
+  struct InspectItem { std::function<void(const raft::RawNode&)> fn; };
   using Item = std::variant<ProposeItem, ConfChangeItem, raftpb::Message, TransferItem,
-                            UnreachableItem, SnapshotReportItem, CreateSnapshotItem>;
+                            UnreachableItem, SnapshotReportItem, CreateSnapshotItem, InspectItem>;
   struct ConfChangeRequest {
     raftpb::ConfChange cc;
     raftpb::ConfState result;

@@ -33,6 +33,8 @@ namespace etcdpp::server {
 // Removes temporary snapshot files a crash left in the snap directory.
 void RemoveStaleSnapshotFiles(const std::string& snap_dir);
 
+void MemberToPb(const membership::Member& m, etcdserverpb::Member* out);
+
 // Hands raft's log lines to the member's logger in raft's own line shape.
 class RaftLogAdapter final : public raft::LogSink {
  public:
@@ -76,6 +78,9 @@ struct EtcdServer::Impl {
   std::unique_ptr<RaftNode> raft;
   std::atomic<bool> stopped{false};
   std::atomic<bool> published{false};
+  bool joining = false;  // a new member of a running cluster (--initial-cluster-state existing)
+  // steady_clock milliseconds from which removed() is true; 0 while a member.
+  std::atomic<int64_t> removed_from_ms{0};
 
   // Proposals waiting for their result, by deadline, so that a lost one times out.
   std::mutex timeout_mu;  // guards deadlines and timeout_stop
@@ -126,6 +131,15 @@ struct EtcdServer::Impl {
   etcdpp::Status ProposeAndWait(const etcdserverpb::Request& req);
   // Proposes an InternalRaftRequest and runs `done` with the applied result.
   void ProposeV3(etcdserverpb::InternalRaftRequest r, ApplyCallback done);
+  // Proposes a membership change; `done` gets the applied outcome (reconfig.cc).
+  void ProposeConfChange(raftpb::ConfChange cc, ApplyCallback done);
+  // Registers `done` under `id` with the request timeout; false (and `done` ran with
+  // the error) if the server cannot take a request now.
+  bool RegisterWaiter(uint64_t id, ApplyCallback& done);
+  EtcdServer::PromoteForwarder promote_forwarder;
+  // Voters (but `except`) we have been connected to for etcd's health interval, this
+  // member included.
+  int ConnectedVoters(uint64_t except) const;
   // Proposes raw bytes registered under request id `id`.
   void ProposeBytes(uint64_t id, std::string data, ApplyCallback done);
   // Runs `read` once the state reflects every write acknowledged before now.

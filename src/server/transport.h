@@ -5,6 +5,7 @@
 // messages are dropped (raft retries) and reported through RaftNode::ReportUnreachable.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -26,6 +27,8 @@ class Transport {
   // read until `done`); `done` runs once, on any thread, with the outcome.
   virtual void SendSnapshot(raftpb::Message message, std::string db_path,
                             std::function<void(Status)> done) = 0;
+  // Since when the member has been reachable without a break; the epoch if it is not.
+  virtual std::chrono::steady_clock::time_point ActiveSince(uint64_t id) const = 0;
 };
 
 // A transport for a cluster of one: there is never anyone to send to.
@@ -38,6 +41,7 @@ class NoPeersTransport final : public Transport {
   void SendSnapshot(raftpb::Message, std::string, std::function<void(Status)> done) override {
     done(Unavailable("no peers"));
   }
+  std::chrono::steady_clock::time_point ActiveSince(uint64_t) const override { return {}; }
 };
 
 }  // namespace etcdpp::server

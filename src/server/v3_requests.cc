@@ -130,14 +130,7 @@ void EtcdServer::Compact(etcdserverpb::CompactionRequest r, Done<etcdserverpb::C
 
 void EtcdServer::MemberList(Done<etcdserverpb::MemberListResponse> done) {
   etcdserverpb::MemberListResponse resp;
-  for (const auto& m : impl_->cluster->Members()) {
-    auto* out = resp.add_members();
-    out->set_id(m.id);
-    out->set_name(m.name);
-    for (const auto& u : m.peer_urls) out->add_peerurls(u);
-    for (const auto& u : m.client_urls) out->add_clienturls(u);
-    out->set_islearner(m.is_learner);
-  }
+  for (const auto& m : impl_->cluster->Members()) MemberToPb(m, resp.add_members());
   auto* h = resp.mutable_header();
   h->set_cluster_id(cluster_id());
   h->set_member_id(member_id());
