@@ -193,13 +193,13 @@ class Trio:
         self.client = {n: f"http://{ip}:{free_port(ip)}" for n, ip in HOSTS.items()}
         self.proc = {}
 
-    def start(self):
+    def start(self, extra=()):
         cluster = ",".join(f"{n}={u}" for n, u in self.peer.items())
         for n in HOSTS:
             args = [self.binary, "--name", n, "--data-dir", str(self.tmp / f"{n}.etcd"),
                     "--initial-advertise-peer-urls", self.peer[n], "--listen-peer-urls", self.peer[n],
                     "--listen-client-urls", self.client[n], "--advertise-client-urls", self.client[n],
-                    "--initial-cluster-token", "maint-trio", "--initial-cluster", cluster]
+                    "--initial-cluster-token", "maint-trio", "--initial-cluster", cluster, *extra]
             self.proc[n] = self.procs.start(args, log_path=str(self.tmp / f"{n}.log"), cwd=str(self.tmp))
         for n in HOSTS:
             wait_until(lambda: self.proc[n].poll() is not None or self.ctl(n, "endpoint", "health").returncode == 0,
@@ -249,6 +249,33 @@ def test_move_leader_in_three_member_cluster(procs, etcd_bin, tmp_path):
     only_followers = ",".join(trio.client[n] for n in HOSTS if n != follower)
     none = trio.ctl(only_followers, "move-leader", f"{leader:x}")
     assert none.returncode != 0 and "no leader endpoint given at" in none.stderr
+
+
+def test_nospace_alarm_is_shared_by_the_cluster(procs, etcd_bin, tmp_path):
+    trio = Trio(procs, etcd_bin, tmp_path).start(["--quota-backend-bytes=300000"])
+    all_eps = ",".join(trio.client.values())
+    refused = None
+    for i in range(200):
+        out = trio.ctl(all_eps, "put", f"k{i:03d}", VALUE)
+        if out.returncode != 0:
+            refused = out
+            break
+    assert refused is not None and f"Error: {NOSPACE}" in refused.stderr
+    # Every member sees the alarm (applied through raft) and refuses writes.
+    for n in HOSTS:
+        assert wait_until(lambda: "alarm:NOSPACE" in trio.ctl(n, "alarm", "list").stdout, timeout=10,
+                          what=f"{n} to list the alarm")
+        assert NOSPACE in trio.ctl(n, "put", "small", "v").stderr
+        code, _ = http(trio.client[n] + "/health")
+        assert code == 503
+    assert trio.ctl(all_eps, "del", "k", "--prefix").returncode == 0
+    rev = trio.status("m0")["header"]["revision"]
+    assert trio.ctl(all_eps, "compaction", str(rev), "--physical").returncode == 0
+    assert trio.ctl(all_eps, "defrag").returncode == 0
+    assert "alarm:NOSPACE" in trio.ctl(all_eps, "alarm", "disarm").stdout
+    for n in HOSTS:
+        assert wait_until(lambda: trio.ctl(n, "alarm", "list").stdout == "", timeout=10, what="disarm everywhere")
+        assert trio.ctl(n, "put", f"ok-{n}", "v").returncode == 0
 
 
 def test_auto_compaction_in_revision_mode(procs, etcd_bin, tmp_path, monkeypatch):
