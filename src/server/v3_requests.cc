@@ -180,17 +180,32 @@ void EtcdServer::Hash(Done<etcdserverpb::HashResponse> done) {
 }
 
 void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
-  // Runs between applied batches on the apply thread, so no write is in flight.
-  impl_->applier->WaitApplied(0, [this, done] {
-    etcdpp::Status s = impl_->backend->Defrag();
-    if (!s.ok()) {
-      done(s);
+  // On a background thread: the backend makes writes wait while it copies, and no I/O
+  // thread is held for that long.
+  Impl& s = *impl_;
+  const bool started = s.RunInBackground([&s, done] {
+    Logger* log = s.log();
+    if (log) {
+      log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "starting to defragment the storage backend...",
+               "starting defragment", {});
+    }
+    etcdpp::Status st = s.backend->Defrag();
+    if (!st.ok()) {
+      if (log) {
+        log->Log(LogLevel::kError, "etcdserver/api/v3rpc",
+                 "failed to defragment the storage backend (" + st.message() + ")", "failed to defragment",
+                 {LogField::Str("error", st.message())});
+      }
+      done(st);
       return;
     }
-    etcdserverpb::DefragmentResponse resp;
-    FillHeader(resp.mutable_header());
-    done(std::move(resp));
+    if (log) {
+      log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "finished defragmenting the storage backend",
+               "finished defragment", {});
+    }
+    done(etcdserverpb::DefragmentResponse());  // etcd's carries no header
   });
+  if (!started) done(errors::kStopped.status());
 }
 
 void EtcdServer::CheckHealth(std::function<void(bool healthy)> done) {
