@@ -19,6 +19,7 @@
 #include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
+#include "embed/tls_setup.h"
 #include "membership/member.h"
 #include "net/server.h"
 #include "peer/member_promote.h"
@@ -135,7 +136,12 @@ int RunMember(const Config& config) {
   if (log) LogStartup(config, *log);
   server::ServerConfig sc = ToServerConfig(config);
   base::PosixFileSystem fs;
-  peer::PeerClient peer_client;
+  Result<TlsSetup> tls = SetUpTls(config, log);
+  if (!tls.ok()) {
+    if (log) log->Fatal("etcdmain", tls.status().message());
+    return 1;
+  }
+  peer::PeerClient peer_client(tls->peer_dialer());
   const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
   if (!wal::Exist(fs, wal_dir)) {
     auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
@@ -171,6 +177,7 @@ int RunMember(const Config& config) {
   to.on_message = [m](raftpb::Message msg) { m->Step(std::move(msg)); };
   to.on_unreachable = [m](uint64_t id) { m->ReportUnreachable(id); };
   to.is_removed = [m](uint64_t id) { return m->IsRemoved(id); };
+  to.dialer = tls->peer_dialer();
   to.on_removed = [m] { m->MarkRemoved(); };
   to.logger = log;
   // The guide: a member trying to join peers of another cluster stops instead of
@@ -204,7 +211,7 @@ int RunMember(const Config& config) {
   peer_options.max_http_body_bytes = size_t{1} << 30;
   net::Server peer_server(std::move(peer_router), peer_options);
   for (const auto& u : config.listen_peer_urls) {
-    if (auto r = peer_server.Listen(u.String()); !r.ok()) {
+    if (auto r = peer_server.Listen(u.String(), tls->peer); !r.ok()) {
       if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
       return 1;
     }
@@ -221,20 +228,9 @@ int RunMember(const Config& config) {
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
   api::RegisterSnapshotService(client_router, m, log);
-  std::shared_ptr<const net::TlsContext> tls;
-  if (!config.client_tls.Empty()) {
-    auto t = net::TlsContext::Create(net::TlsConfig{config.client_tls.cert_file, config.client_tls.key_file,
-                                                    config.client_tls.trusted_ca_file,
-                                                    config.client_tls.client_cert_auth});
-    if (!t.ok()) {
-      if (log) log->Fatal("etcdmain", t.status().message());
-      return 1;
-    }
-    tls = *t;
-  }
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
-    if (auto r = client_server.Listen(u.String(), tls); !r.ok()) {
+    if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {
       if (log) log->Fatal("etcdmain", "listen tcp " + u.host_port + ": " + r.status().message());
       return 1;
     }

@@ -101,7 +101,11 @@ asio::awaitable<void> Serve(Socket socket, ConnectionSetup setup) {
   boost::system::error_code ec;
   co_await tls->get().async_handshake(asio::ssl::stream_base::server, asio::buffer(initial),
                                       redirect_error(use_awaitable, ec));
-  if (ec) co_return;
+  if (ec) {
+    setup.tls->ReportRejected(tls->get().native_handle(), ec.value(),
+                              ec.category() == asio::error::get_ssl_category(), setup.env.peer);
+    co_return;
+  }
   setup.env.tls = true;
   co_await Detect(std::move(tls), std::move(setup.env), std::string());
 }

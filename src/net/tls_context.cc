@@ -13,6 +13,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "net/tls_verify.h"
+
 namespace etcdpp::net {
 namespace {
 
@@ -126,9 +128,22 @@ struct TlsContext::CertSource {
   }
 };
 
+struct TlsContext::Rules : VerifyRules {};
+
 TlsContext::TlsContext(TlsConfig config, std::unique_ptr<boost::asio::ssl::context> context,
-                       std::unique_ptr<CertSource> certs)
-    : config_(std::move(config)), certs_(std::move(certs)), context_(std::move(context)) {}
+                       std::unique_ptr<CertSource> certs, std::unique_ptr<Rules> rules)
+    : config_(std::move(config)),
+      rules_(std::move(rules)),
+      certs_(std::move(certs)),
+      context_(std::move(context)) {}
+
+void TlsContext::ReportRejected(void* ssl, int error_value, bool error_is_tls, const std::string& remote) const {
+  if (!config_.on_rejected) return;
+  SSL* s = static_cast<SSL*>(ssl);
+  const char* server_name = s ? SSL_get_servername(s, TLSEXT_NAMETYPE_host_name) : nullptr;
+  config_.on_rejected(remote, GoHandshakeError(s, error_value, error_is_tls, /*server_side=*/true),
+                      server_name ? server_name : "");
+}
 
 TlsContext::~TlsContext() = default;
 
@@ -156,12 +171,24 @@ Result<std::shared_ptr<const TlsContext>> TlsContext::Create(const TlsConfig& co
       return InvalidArgument("tls: failed to load CA " + config.trusted_ca_file + ": " + OpenSslError());
     }
   }
-  if (config.client_cert_auth) {
-    SSL_CTX_set_verify(raw, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  if (!config.cipher_list.empty() && SSL_CTX_set_cipher_list(raw, config.cipher_list.c_str()) != 1) {
+    return InvalidArgument("tls: no usable cipher suite in " + config.cipher_list);
   }
+  if (!config.crl_file.empty()) {
+    ETCDPP_RETURN_IF_ERROR(CheckReadable(config.crl_file));
+    if (!LoadCrl(raw, config.crl_file)) return InvalidArgument("tls: no CRL found in " + config.crl_file);
+  }
+  auto rules = std::make_unique<Rules>();
+  rules->allowed_cn = config.allowed_cn;
+  rules->allowed_hostname = config.allowed_hostname;
+  // Without client-cert-auth, a certificate a client offers anyway is still checked.
+  InstallVerifyCallback(raw, config.client_cert_auth ? SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT
+                                                     : SSL_VERIFY_NONE,
+                        rules.get());
   SSL_CTX_set_alpn_select_cb(raw, SelectAlpn, nullptr);
   SSL_CTX_set_cert_cb(raw, CertSource::Install, certs.get());
-  return std::shared_ptr<const TlsContext>(new TlsContext(config, std::move(ctx), std::move(certs)));
+  return std::shared_ptr<const TlsContext>(
+      new TlsContext(config, std::move(ctx), std::move(certs), std::move(rules)));
 }
 
 }  // namespace etcdpp::net
