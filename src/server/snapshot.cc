@@ -21,8 +21,10 @@ Result<SnapshotFile> WriteSnapshot(backend::Backend& live, const std::string& ba
   const std::string copy = base + ".lmdb" + std::string(kTempSuffix);
   const std::string bolt = base + ".bolt" + std::string(kTempSuffix);
   std::error_code ec;
-  ETCDPP_ASSIGN_OR_RETURN(backend::SnapshotInfo info, live.SnapshotToFile(copy));
-  (void)info;
+  if (auto copied = live.SnapshotToFile(copy); !copied.ok()) {
+    std::filesystem::remove(copy, ec);
+    return copied.status();
+  }
   Result<uint64_t> size = 0;
   {
     backend::BackendOptions o;
@@ -73,10 +75,6 @@ void EtcdServer::Snapshot(SnapshotSender send) {
   });
   if (!started) send(errors::kStopped.status(), [] { return true; });
 }
-
-}  // namespace etcdpp::server
-
-namespace etcdpp::server {
 
 namespace {
 
