@@ -64,6 +64,14 @@ asio::awaitable<void> Detect(std::unique_ptr<ByteStream> stream, SessionEnv env,
   }
 }
 
+std::string VerifiedCommonName(SSL* ssl) {
+  X509* cert = SSL_get0_peer_certificate(ssl);
+  if (cert == nullptr || SSL_get_verify_result(ssl) != X509_V_OK) return {};
+  char cn[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(cert), NID_commonName, cn, sizeof cn);
+  return cn;
+}
+
 std::string PeerName(asio::ip::tcp::socket& s) {
   boost::system::error_code ec;
   auto ep = s.remote_endpoint(ec);
@@ -107,6 +115,7 @@ asio::awaitable<void> Serve(Socket socket, ConnectionSetup setup) {
     co_return;
   }
   setup.env.tls = true;
+  setup.env.peer_cert_cn = VerifiedCommonName(tls->get().native_handle());
   co_await Detect(std::move(tls), std::move(setup.env), std::string());
 }
 

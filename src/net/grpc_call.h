@@ -34,6 +34,9 @@ struct CallContext {
   std::optional<std::chrono::steady_clock::time_point> deadline;
   std::string peer;  // "ip:port" or the unix socket path
   bool tls = false;
+  // The Common Name of the client certificate TLS verified (etcd's user name for
+  // certificate authentication); empty without one.
+  std::string peer_cert_cn;
 
   // The first value of a metadata key (lower-case), or empty.
   std::string_view Metadata(std::string_view key) const;

@@ -52,6 +52,7 @@ void Http2Session::DispatchGrpc(Stream& s) {
   ctx.method = s.path;
   ctx.peer = env_.peer;
   ctx.tls = env_.tls;
+  ctx.peer_cert_cn = env_.peer_cert_cn;
   std::optional<std::chrono::nanoseconds> timeout;
   if (std::string_view t = FindHeader(s.headers, "grpc-timeout"); !t.empty()) {
     timeout = ParseGrpcTimeout(t);

@@ -50,6 +50,7 @@ struct SessionEnv {
   SessionRegistry* registry = nullptr;
   std::string peer;
   bool tls = false;
+  std::string peer_cert_cn;  // the verified client certificate's Common Name, if any
 };
 
 }  // namespace etcdpp::net

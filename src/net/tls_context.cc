@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <mutex>
@@ -30,7 +31,12 @@ std::string OpenSslError() {
 // Go's wording for an unreadable file, which etcd prints at start.
 Status CheckReadable(const std::string& path) {
   std::ifstream f(path);
-  if (!f) return InvalidArgument("open " + path + ": " + std::strerror(errno == 0 ? ENOENT : errno));
+  if (!f) {
+    // Go's error texts are strerror's in lower case ("no such file or directory").
+    std::string why = std::strerror(errno == 0 ? ENOENT : errno);
+    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+    return InvalidArgument("open " + path + ": " + why);
+  }
   return Status::Ok();
 }
 

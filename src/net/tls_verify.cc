@@ -7,10 +7,11 @@
 namespace etcdpp::net {
 namespace {
 
-// Where the verify callback keeps the real reason of a refusal (an X509_V_ERR code, or
-// one of ours below) on the SSL object.
+// Where the verify callback keeps the real reason of a refusal (in Go's words) on the
+// SSL object, freed with it.
+void FreeReason(void*, void* ptr, CRYPTO_EX_DATA*, int, long, void*) { delete static_cast<std::string*>(ptr); }
 int ReasonIndex() {
-  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, FreeReason);
   return index;
 }
 int RulesIndex() {
@@ -32,6 +33,8 @@ bool ValidFor(X509* cert, const std::string& host) {
   return X509_check_host(cert, host.c_str(), host.size(), 0, nullptr) == 1;
 }
 
+std::string X509Reason(long reason, X509* leaf);
+
 int Verify(int preverify_ok, X509_STORE_CTX* store) {
   SSL* ssl = static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   long reason = 0;
@@ -47,7 +50,7 @@ int Verify(int preverify_ok, X509_STORE_CTX* store) {
   }
   if (reason == 0) return 1;
   if (ssl != nullptr && SSL_get_ex_data(ssl, ReasonIndex()) == nullptr) {
-    SSL_set_ex_data(ssl, ReasonIndex(), reinterpret_cast<void*>(reason));
+    SSL_set_ex_data(ssl, ReasonIndex(), new std::string(X509Reason(reason, X509_STORE_CTX_get_current_cert(store))));
   }
   // Go answers every failed verification with "bad certificate"; this error maps to it.
   X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED);
@@ -105,10 +108,9 @@ void InstallVerifyCallback(SSL_CTX* ctx, int mode, const VerifyRules* rules) {
 
 std::string GoHandshakeError(SSL* ssl, int value, bool error_is_tls, bool server_side) {
   if (!error_is_tls) return "EOF";
-  const long reason = reinterpret_cast<long>(ssl ? SSL_get_ex_data(ssl, ReasonIndex()) : nullptr);
-  if (reason != 0) {
-    X509* leaf = SSL_get0_peer_certificate(ssl);
-    const std::string why = X509Reason(reason, leaf);
+  const auto* reason = static_cast<const std::string*>(ssl ? SSL_get_ex_data(ssl, ReasonIndex()) : nullptr);
+  if (reason != nullptr) {
+    const std::string& why = *reason;
     return server_side ? "tls: failed to verify client's certificate: " + why : "tls: failed to verify certificate: " + why;
   }
   const int r = ERR_GET_REASON(static_cast<unsigned long>(value));

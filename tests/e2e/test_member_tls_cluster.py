@@ -211,8 +211,19 @@ def test_server_certificate_rotation_keeps_running_clients(tls_cluster, pki, tmp
     c.put("before", "1")
     # Replace m0's client certificate files in place with a new certificate.
     issue("ca", "renewed", "renewed-m0", f"subjectAltName=IP:{IPS[0]}\nextendedKeyUsage=serverAuth,clientAuth", pki)
+    for ext in ("key", "crt"):  # kept, so that later tests get m0's own certificate back
+        shutil.copy(pki / f"m0.{ext}", tmp_path / f"m0.{ext}")
     shutil.copy(pki / "renewed.key", pki / "m0.key")
     shutil.copy(pki / "renewed.crt", pki / "m0.crt")
+    try:
+        check_rotation(c, pki)
+    finally:
+        for ext in ("key", "crt"):
+            shutil.copy(tmp_path / f"m0.{ext}", pki / f"m0.{ext}")
+    c.close()
+
+
+def check_rotation(c, pki):
 
     def served_cn():
         out = subprocess.run(["openssl", "s_client", "-connect", f"{IPS[0]}:2379", "-CAfile", str(pki / "ca.crt"),
@@ -222,5 +233,97 @@ def test_server_certificate_rotation_keeps_running_clients(tls_cluster, pki, tmp
     wait_until(served_cn, timeout=20, what="new connections to get the new certificate")
     c.put("after", "2")  # the connection made before the change still works
     assert c.get("before")[0] == b"1"
-    c.close()
     ctl(0, "get", "after", creds=good(pki))
+
+
+@pytest.mark.parametrize("case", ["missing", "mismatch", "no-ca", "cipher"])
+def test_wrong_tls_configuration_fails_at_start(etcd_bin, tmp_path, pki, case):
+    urls = ["--listen-client-urls", client(0), "--advertise-client-urls", client(0)]
+    cert, key = str(pki / "m0.crt"), str(pki / "m0.key")
+    flags, expected = {
+        "missing": (["--cert-file", str(tmp_path / "nope.crt"), "--key-file", key],
+                    f"C | etcdmain: open {tmp_path / 'nope.crt'}: no such file or directory"),
+        "mismatch": (["--cert-file", cert, "--key-file", str(pki / "m1.key")],
+                     "C | etcdmain: tls: private key does not match public key"),
+        "no-ca": (["--cert-file", cert, "--key-file", key, "--client-cert-auth"],
+                  "C | etcdmain: --client-cert-auth requires --trusted-ca-file"),
+        "cipher": (["--cert-file", cert, "--key-file", key, "--cipher-suites", "TLS_RSA_WITH_NOTHING"],
+                   'C | etcdmain: unexpected TLS cipher suite "TLS_RSA_WITH_NOTHING"'),
+    }[case]
+    out = subprocess.run([etcd_bin, "--data-dir", str(tmp_path / "d"), *urls, *flags], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 1
+    assert expected in out.stderr, out.stderr
+
+
+def test_cipher_suites_limit_what_clients_may_use(procs, etcd_bin, tmp_path, pki):
+    flags = ["--cert-file", str(pki / "m0.crt"), "--key-file", str(pki / "m0.key"),
+             "--cipher-suites", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"]
+    p = procs.start([etcd_bin, "--data-dir", str(tmp_path / "d"), "--listen-client-urls", client(0),
+                     "--advertise-client-urls", client(0), "--listen-peer-urls", peer(0, "http"),
+                     "--initial-advertise-peer-urls", peer(0, "http"), "--initial-cluster", f"default={peer(0, 'http')}",
+                     *flags], log_path=str(tmp_path / "m.log"), cwd=str(tmp_path))
+    creds = ["--cacert", str(pki / "ca.crt")]
+    wait_until(lambda: p.poll() is not None or ctl(0, "endpoint", "health", creds=creds, check=False).returncode == 0,
+               timeout=30, what="the member")
+
+    def handshake(cipher):
+        out = subprocess.run(["openssl", "s_client", "-connect", f"{IPS[0]}:2379", "-tls1_2", "-cipher", cipher,
+                              "-CAfile", str(pki / "ca.crt")], input="", capture_output=True, text=True, timeout=30)
+        return "Cipher is " + cipher in out.stdout
+    assert handshake("ECDHE-RSA-AES128-GCM-SHA256")
+    assert not handshake("ECDHE-RSA-AES256-GCM-SHA384")
+
+
+def revoke(pki, name):
+    """A CRL from the CA listing `name`'s certificate (openssl ca needs a tiny database)."""
+    db = pki / f"crl-{name}"
+    db.mkdir()
+    (db / "index.txt").write_text("")
+    (db / "crlnumber").write_text("01\n")
+    (db / "ca.cnf").write_text(f"[ca]\ndefault_ca=d\n[d]\ndatabase={db}/index.txt\ncrlnumber={db}/crlnumber\n"
+                               "default_md=sha256\ndefault_crl_days=2\n")
+    openssl("ca", "-config", str(db / "ca.cnf"), "-revoke", f"{name}.crt", "-keyfile", "ca.key", "-cert", "ca.crt",
+            cwd=pki)
+    openssl("ca", "-config", str(db / "ca.cnf"), "-gencrl", "-keyfile", "ca.key", "-cert", "ca.crt",
+            "-out", str(db / "crl.pem"), cwd=pki)
+    return db / "crl.pem"
+
+
+def test_client_crl_and_peer_allowed_cn(procs, etcd_bin, tmp_path, pki):
+    issue("ca", "revoked", "root", "extendedKeyUsage=clientAuth", pki)
+    crl = revoke(pki, "revoked")
+    cluster = ",".join(f"m{i}={peer(i)}" for i in range(2))
+    # m1 accepts peer certificates of one CN only, which m0's is not.
+    proc = [start(procs, etcd_bin, tmp_path, i, cluster,
+                  guide_flags(pki, i) + ["--client-crl-file", str(crl)] +
+                  (["--peer-cert-allowed-cn", "someone-else"] if i == 1 else [])) for i in range(2)]
+    wait_until(lambda: "CommonName" in log(tmp_path, 1) or proc[1].poll() is not None, timeout=30,
+               what="m1 to refuse m0's certificate")
+    assert 'rejected connection from "127.0.0.1:' in log(tmp_path, 1)
+    assert "x509: certificate CommonName m0 is not allowed" in log(tmp_path, 1)
+    # The client port: a revoked certificate is refused, a good one would be served.
+    revoked = ["--cacert", str(pki / "ca.crt"), "--cert", str(pki / "revoked.crt"), "--key", str(pki / "revoked.key")]
+    out = ctl(0, "endpoint", "health", creds=revoked, check=False)
+    assert out.returncode != 0
+    assert "x509: certificate revoked" in log(tmp_path, 0)
+
+
+def test_http_https_and_unixs_client_listeners_on_one_member(procs, etcd_bin, tmp_path, pki):
+    # etcd's unix URLs name the socket by their host:port, in the working directory.
+    listen = f"http://{IPS[1]}:2379,{client(0)},unixs://etcd.sock:1"
+    p = procs.start([etcd_bin, "--data-dir", str(tmp_path / "d"), "--listen-client-urls", listen,
+                     "--advertise-client-urls", client(0), "--listen-peer-urls", peer(0, "http"),
+                     "--initial-advertise-peer-urls", peer(0, "http"), "--initial-cluster", f"default={peer(0, 'http')}",
+                     "--cert-file", str(pki / "m0.crt"), "--key-file", str(pki / "m0.key")],
+                    log_path=str(tmp_path / "m.log"), cwd=str(tmp_path))
+    plain = ["etcdctl", "--endpoints", f"http://{IPS[1]}:2379"]
+    wait_until(lambda: p.poll() is not None or
+               subprocess.run([*plain, "endpoint", "health"], capture_output=True, timeout=30).returncode == 0,
+               timeout=30, what="the member")
+    assert p.poll() is None, (tmp_path / "m.log").read_text()
+    subprocess.run([*plain, "put", "mixed", "1"], check=True, capture_output=True, timeout=30)
+    assert ctl(0, "get", "mixed", "--print-value-only", creds=["--cacert", str(pki / "ca.crt")]).stdout.strip() == "1"
+    out = subprocess.run(["curl", "-s", "--unix-socket", str(tmp_path / "etcd.sock:1"), "-k", "https://localhost/health"],
+                         capture_output=True, text=True, timeout=30)
+    assert json.loads(out.stdout) == {"health": "true"}

@@ -80,6 +80,8 @@ def test_client_cert_auth_requires_a_client_certificate(procs, tmp_path, certs):
     assert out.stdout == b'{"health":"true"}'
     with grpc.secure_channel(f"127.0.0.1:{port}", creds(certs, with_client=True)) as ch:
         assert unary(ch, "/grpc.health.v1.Health/Check") == SERVING
+        # The certificate's CN is what etcd's authentication takes as the user name.
+        assert unary(ch, "/nettest.Echo/PeerCommonName") == b"client"
     with grpc.secure_channel(f"127.0.0.1:{port}", creds(certs)) as ch:
         with pytest.raises(grpc.RpcError) as e:
             unary(ch, "/grpc.health.v1.Health/Check", timeout=5)
@@ -128,7 +130,7 @@ def test_missing_certificate_file_fails_at_start(tmp_path, certs):
     out = run_testd(["--listen-urls", f"https://127.0.0.1:{free_port()}",
                      "--cert-file", str(tmp_path / "nope.crt"), "--key-file", str(certs / "server.key")])
     assert out.returncode == 1
-    assert f"open {tmp_path / 'nope.crt'}: No such file or directory" in out.stderr
+    assert f"open {tmp_path / 'nope.crt'}: no such file or directory" in out.stderr
 
 
 def test_key_not_matching_certificate_fails_at_start(certs):

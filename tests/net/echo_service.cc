@@ -85,6 +85,11 @@ void RegisterEchoService(net::Router& router, std::shared_ptr<EchoStats> stats) 
                                                net::UnaryResponder responder) {
     responder.Finish(net::GrpcStatus::Ok(), std::string(ctx.Metadata(request)));
   });
+  // The Common Name of the verified client certificate (empty without one).
+  router.AddUnary("/nettest.Echo/PeerCommonName", [](const net::CallContext& ctx, std::string,
+                                                     net::UnaryResponder responder) {
+    responder.Finish(net::GrpcStatus::Ok(), ctx.peer_cert_cn);
+  });
   // One message of the requested size.
   router.AddUnary("/nettest.Echo/Large", [](const net::CallContext&, std::string request,
                                             net::UnaryResponder responder) {
