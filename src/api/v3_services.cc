@@ -52,6 +52,9 @@ void RegisterV3Services(net::Router& router, EtcdServer* s, V3Limits limits) {
   Bind<DefragmentRequest, DefragmentResponse>(
       router, s, "/etcdserverpb.Maintenance/Defragment", "/v3/maintenance/defragment", nullptr,
       [s](DefragmentRequest, auto done) { s->Defragment(done); });
+  Bind<MoveLeaderRequest, MoveLeaderResponse>(
+      router, s, "/etcdserverpb.Maintenance/MoveLeader", "/v3/maintenance/transfer-leadership", nullptr,
+      [s](MoveLeaderRequest r, auto done) { s->MoveLeader(std::move(r), done); });
   Bind<MemberAddRequest, MemberAddResponse>(
       router, s, "/etcdserverpb.Cluster/MemberAdd", "/v3/cluster/member/add", nullptr,
       [s](MemberAddRequest r, auto done) { s->MemberAdd(std::move(r), done); });

@@ -5,15 +5,18 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <atomic>
 #include <mutex>
 
 #include "api/health_handler.h"
 #include "api/lease_service.h"
+#include "api/snapshot_service.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "api/watch_service.h"
+#include "base/flag_set.h"
 #include "base/log.h"
 #include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
@@ -71,6 +74,14 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.max_request_bytes = c.max_request_bytes;
   s.max_txn_ops = c.max_txn_ops;
   s.quota_backend_bytes = c.quota_backend_bytes;
+  s.auto_compaction_mode = c.auto_compaction_mode;
+  s.auto_compaction_retention = c.auto_compaction_retention;
+  // Test seam (not an etcd setting): how often revision-mode auto compaction runs.
+  if (const char* v = std::getenv("ETCDPP_AUTO_COMPACTION_REVISION_INTERVAL")) {
+    if (auto d = ParseGoDuration(v); d.ok() && d->count() > 0) {
+      s.auto_compaction_revision_interval = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
+    }
+  }
   auto interval = std::chrono::duration_cast<std::chrono::milliseconds>(c.backend_batch_interval).count();
   s.backend_batch_interval_ms = interval > 0 ? static_cast<int>(interval) : 100;
   s.backend_batch_limit = c.backend_batch_limit > 0 ? static_cast<size_t>(c.backend_batch_limit) : 10000;
@@ -235,14 +246,15 @@ int RunMember(const Config& config) {
     std::string v = m->cluster_version();
     return v.empty() ? std::string("not_decided") : v.substr(0, v.rfind('.')) + ".0";
   });
-  api::RegisterHealthHandler(client_router, [m](std::vector<std::string>, std::function<void(bool)> done) {
-    m->CheckHealth(std::move(done));
+  api::RegisterHealthHandler(client_router, [m](std::vector<std::string> excluded, std::function<void(bool)> done) {
+    m->CheckHealth(std::move(excluded), std::move(done));
   });
   api::RegisterGrpcHealthService(client_router);
   api::RegisterV3Services(client_router, m, api::V3Limits{config.max_txn_ops});
   api::RegisterLeaseService(client_router, m);
   api::WatchService watch_service(m, WatchOptions(config));
   watch_service.Register(client_router);
+  api::RegisterSnapshotService(client_router, m, log);
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
     if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {

@@ -101,6 +101,17 @@ void KvStore::WaitCompacted(int64_t rev) {
   compact_cv_.wait(lock, [&] { return stop_ || finished_compact_rev_ >= rev; });
 }
 
+void KvStore::OnCompacted(int64_t rev, std::function<void()> fn) {
+  {
+    std::lock_guard lock(compact_mu_);
+    if (finished_compact_rev_ < rev) {
+      compact_waiters_.emplace(rev, std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
 void KvStore::CompactorLoop() {
   std::unique_lock lock(compact_mu_);
   while (true) {
@@ -114,6 +125,13 @@ void KvStore::CompactorLoop() {
     lock.lock();
     finished_compact_rev_ = std::max(finished_compact_rev_, rev);
     compact_cv_.notify_all();
+    std::vector<std::function<void()>> ready;
+    auto end = compact_waiters_.upper_bound(finished_compact_rev_);
+    for (auto it = compact_waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    compact_waiters_.erase(compact_waiters_.begin(), end);
+    lock.unlock();
+    for (auto& fn : ready) fn();
+    lock.lock();
   }
 }
 

@@ -13,6 +13,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -63,6 +65,9 @@ class KvStore {
   // compactor thread: WaitCompacted(rev) waits for that (etcd's `physical`).
   Status Compact(int64_t rev);
   void WaitCompacted(int64_t rev);
+  // Runs `fn` once the rows below `rev` are removed: at once on the calling thread if they
+  // already are, else on the compactor thread. Dropped unrun if the store closes first.
+  void OnCompacted(int64_t rev, std::function<void()> fn);
   // etcd's HashKV: CRC-32C of the `key` bucket as of `rev` (0: current).
   Result<HashKvResult> HashKV(int64_t rev) const;
 
@@ -104,6 +109,7 @@ class KvStore {
   std::condition_variable compact_cv_;
   std::deque<std::pair<int64_t, std::set<Revision>>> compact_queue_;
   int64_t finished_compact_rev_ = -1;
+  std::multimap<int64_t, std::function<void()>> compact_waiters_;
   bool stop_ = false;
   std::thread compactor_;
 };

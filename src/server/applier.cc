@@ -171,9 +171,10 @@ void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
   if (r.ParseFromString(e.data()) && (r.has_header() || r.id() != 0) && !r.has_v2()) {
     deps_.kv->SetConsistentIndex({e.index(), e.term()});
     const int64_t rev_before = deps_.kv->Rev();
-    ApplyResult result = ApplyV3(r);
+    ApplyResult result = ApplyV3Guarded(r, e.index(), e.term());
     if (deps_.kv->Rev() == rev_before) MarkApplied(e.index(), e.term());
     uint64_t id = r.has_header() ? r.header().id() : r.id();
+    if (DeferAnswer(id, r, result)) return;
     deps_.waits->Trigger(id, std::move(result));
     return;
   }
@@ -257,7 +258,7 @@ ApplyResult Applier::ApplyV3(const etcdserverpb::InternalRaftRequest& r) {
   if (r.has_compaction()) {
     Status s = kv.Compact(r.compaction().revision());
     if (!s.ok()) return ApplyResult{MvccToClientError(s), nullptr};
-    if (r.compaction().physical()) kv.WaitCompacted(r.compaction().revision());
+    // A physical compaction's requester waits (DeferAnswer), never the apply thread.
     auto resp = std::make_unique<etcdserverpb::CompactionResponse>();
     resp->mutable_header()->set_revision(kv.Rev());
     return Ok(std::move(resp));

@@ -24,8 +24,10 @@
 #include "etcdserverpb/etcdserver.pb.h"
 #include "etcdserverpb/raft_internal.pb.h"
 #include "mvcc/kv_store.h"
+#include "server/alarm_store.h"
 #include "server/cluster.h"
 #include "server/lease_keeper.h"
+#include "server/quota.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
 
@@ -45,6 +47,12 @@ struct ApplierDeps {
   LeaseKeeper* leases = nullptr;
   // Called on the apply thread for each new leader's empty entry (the lessor's promotion).
   std::function<void()> on_empty_entry;
+  // Alarms and the space quota (applier_guard.cc); null: no alarms, no quota.
+  AlarmStore* alarms = nullptr;
+  const BackendQuota* quota = nullptr;
+  // Called on the apply thread when an entry failed for lack of space and no NOSPACE alarm
+  // is raised yet: raises it through raft, then answers waiter `id` with `result`.
+  std::function<void(uint64_t id, std::shared_ptr<ApplyResult> result)> on_no_space;
   // A snapshot is made every snapshot_count applied entries (0: never); its data.
   uint64_t snapshot_count = 0;
   std::function<std::string()> snapshot_data;
@@ -89,6 +97,13 @@ class Applier final : public ApplySink {
   void ApplyConfChange(const raftpb::Entry& e);
   void ApplyV2(const etcdserverpb::Request& r);
   ApplyResult ApplyV3(const etcdserverpb::InternalRaftRequest& r);
+  // ApplyV3 behind etcd's alarm and quota appliers, plus the alarm request itself
+  // (applier_guard.cc).
+  ApplyResult ApplyV3Guarded(const etcdserverpb::InternalRaftRequest& r, uint64_t index, uint64_t term);
+  ApplyResult ApplyAlarm(const etcdserverpb::AlarmRequest& r, uint64_t index, uint64_t term);
+  // Answers waiter `id` later instead of now when the result must wait (a physical
+  // compaction, a NOSPACE alarm to raise first); true if it took the result.
+  bool DeferAnswer(uint64_t id, const etcdserverpb::InternalRaftRequest& r, ApplyResult& result);
   // Writes the consistent index for an entry that changed nothing in mvcc.
   void MarkApplied(uint64_t index, uint64_t term);
   void RunReadyWaiters();

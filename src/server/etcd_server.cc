@@ -42,6 +42,7 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.path = member_dir + "/snap/db";
   bo.batch_interval_ms = config.backend_batch_interval_ms;
   bo.batch_ops_max = config.backend_batch_limit;
+  ETCDPP_RETURN_IF_ERROR(ImportBoltBackend(bo.path));
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
   snapshotter = std::make_unique<snap::Snapshotter>(&fs, member_dir + "/snap");
   return Status();
@@ -80,6 +81,7 @@ Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb:
   if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
   const std::vector<membership::Member> before = cluster->Members();
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  if (alarms) ETCDPP_RETURN_IF_ERROR(alarms->Reload(*backend));
   if (transport) {
     const std::vector<membership::Member> after = cluster->Members();
     for (const auto& m : before) {
@@ -178,6 +180,7 @@ Status EtcdServer::Impl::RestartFromWal() {
   config.cluster_id = md.clusterid();
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(contents.entries));
   if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage.ApplySnapshot(snapshot));
   storage.SetHardState(contents.state);
   ETCDPP_RETURN_IF_ERROR(storage.Append(std::move(contents.entries)));
@@ -206,6 +209,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   ETCDPP_ASSIGN_OR_RETURN(auto read_tx, s.backend->BeginRead());
   ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
   read_tx.End();
+  ETCDPP_RETURN_IF_ERROR(s.OpenMaintenance());
 
   s.rng = std::make_unique<raft::SplitMixRng>(s.config.member_id ^ NowMs());
   raft::Config rc;
@@ -245,6 +249,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
       transport->AddPeer(cc.node_id(), ctx->member.peer_urls);
     }
   };
+  s.WireMaintenance(deps);
   deps.on_removed = [impl = &s] {
     const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                                std::chrono::steady_clock::now().time_since_epoch()).count();
@@ -301,6 +306,7 @@ Status EtcdServer::Start() {
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
   s.snapshot_thread = std::thread([&s] { s.RunSnapshotSender(); });
   s.publisher = std::thread([&s] { s.Publish(); });
+  s.StartAutoCompactor();
   return etcdpp::Status();
 }
 
@@ -315,6 +321,7 @@ void EtcdServer::Stop() {
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
   if (s.lease_loop) s.lease_loop->Stop();
+  s.JoinBackground();
   {
     std::lock_guard lock(s.snapshot_mu);
     s.snapshot_stop = true;
@@ -323,6 +330,7 @@ void EtcdServer::Stop() {
   if (s.snapshot_thread.joinable()) s.snapshot_thread.join();
   s.waits.FailAll(errors::kStopped.status());  // also releases the publisher
   if (s.publisher.joinable()) s.publisher.join();
+  if (s.compactor) s.compactor->Stop();
   s.raft->Stop();
   s.applier->Stop();
   s.waits.FailAll(errors::kStopped.status());

@@ -30,6 +30,16 @@ class WatchStream;
 
 namespace etcdpp::server {
 
+// A snapshot of the backend in etcd's bbolt format, in a temporary file.
+struct SnapshotFile {
+  std::string path;
+  uint64_t size_bytes = 0;
+};
+// Sends a snapshot: runs on a background thread the server joins at Stop, may block while
+// `stopping()` is false. The file is removed once it returns.
+using SnapshotSender =
+    std::function<void(const Result<SnapshotFile>& file, const std::function<bool()>& stopping)>;
+
 struct ServerConfig {
   std::string name = "default";
   std::string data_dir = "default.etcd";
@@ -53,6 +63,10 @@ struct ServerConfig {
   uint64_t max_request_bytes = 1572864;
   uint64_t max_txn_ops = 128;
   int64_t quota_backend_bytes = 0;  // 0: 2 GiB
+  std::string auto_compaction_mode = "periodic";  // or "revision"
+  std::string auto_compaction_retention = "0";    // "0": no auto compaction
+  // How often revision-mode auto compaction looks at the revision (etcd: 5 minutes).
+  std::chrono::milliseconds auto_compaction_revision_interval{5 * 60 * 1000};
   int backend_batch_interval_ms = 100;
   size_t backend_batch_limit = 10000;
   bool unsafe_no_fsync = false;
@@ -127,8 +141,17 @@ class EtcdServer {
   // found", "not a primary lessor"), as etcd's lease handler answers them.
   void LocalLeaseRenew(int64_t id, Done<int64_t> done);
   void LocalLeaseTimeToLive(etcdserverpb::LeaseTimeToLiveRequest r, Done<etcdserverpb::LeaseTimeToLiveResponse> done);
+  // The active alarms, from any thread.
+  std::vector<etcdserverpb::AlarmMember> Alarms() const;
+  // Leader only: hands leadership to `targetID` and answers once it has it.
+  void MoveLeader(etcdserverpb::MoveLeaderRequest r, Done<etcdserverpb::MoveLeaderResponse> done);
+  // Maintenance.Snapshot: a consistent copy of the backend as etcd's bbolt file.
+  void Snapshot(SnapshotSender send);
   // Linearizable health: a quorum read through raft, as etcd's /health does.
   void CheckHealth(std::function<void(bool healthy)> done);
+  // etcd's /health: unhealthy while an alarm not named in `excluded_alarms` ("NOSPACE")
+  // is active, then as CheckHealth.
+  void CheckHealth(std::vector<std::string> excluded_alarms, std::function<void(bool healthy)> done);
 
   // The member joined raft and published its name and client URLs (etcd's ReadyNotify).
   bool ready() const;

@@ -49,6 +49,7 @@ void EtcdServer::Impl::StartLeases() {
 }
 
 void EtcdServer::LeaseGrant(etcdserverpb::LeaseGrantRequest r, Done<etcdserverpb::LeaseGrantResponse> done) {
+  if (impl_->RefuseOverQuota(BackendQuota::kLeaseCost, [done](etcdpp::Status s) { done(s); })) return;
   // The server picks a positive ID from its request IDs when the client gives none.
   while (r.id() == lease::kNoLease) r.set_id(static_cast<int64_t>(impl_->ids->Next() & ((uint64_t{1} << 63) - 1)));
   etcdserverpb::InternalRaftRequest req;

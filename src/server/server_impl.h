@@ -17,18 +17,24 @@
 #include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
+#include "server/alarm_store.h"
 #include "server/applier.h"
+#include "server/auto_compactor.h"
 #include "server/cluster.h"
 #include "server/etcd_server.h"
 #include "server/id_generator.h"
 #include "server/lease_keeper.h"
 #include "server/lease_loop.h"
+#include "server/quota.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
 #include "snap/snapshotter.h"
 #include "wal/wal.h"
 
 namespace etcdpp::server {
+
+// Removes temporary snapshot files a crash left in the snap directory.
+void RemoveStaleSnapshotFiles(const std::string& snap_dir);
 
 void MemberToPb(const membership::Member& m, etcdserverpb::Member* out);
 
@@ -68,6 +74,11 @@ struct EtcdServer::Impl {
   std::unique_ptr<IdGenerator> ids;
   WaitRegistry waits;
   std::unique_ptr<Applier> applier;
+  std::unique_ptr<AlarmStore> alarms;
+  std::unique_ptr<BackendQuota> quota;
+  bool imported_bolt = false;  // the backend came from a bbolt file at this open
+  AutoCompactionOptions auto_compaction;
+  std::unique_ptr<AutoCompactor> compactor;  // null without auto compaction
   std::unique_ptr<raft::RawNode> node;  // until Start hands it to the raft thread
   std::unique_ptr<RaftNode> raft;
   LeaseForwarder* lease_forwarder = nullptr;
@@ -85,6 +96,15 @@ struct EtcdServer::Impl {
   bool timeout_stop = false;
   std::thread timeout_thread;
   std::thread publisher;
+  // Threads of requests that wait in the background (MoveLeader); they sleep on
+  // timeout_cv and end once timeout_stop is set.
+  std::mutex background_mu;  // guards background
+  struct BackgroundThread {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> finished;
+  };
+  std::vector<BackgroundThread> background;
+  bool background_closed = false;
 
   // MsgSnaps for followers, sent one at a time with a backend copy by snapshot_thread.
   std::mutex snapshot_mu;  // guards snapshot_queue and snapshot_stop
@@ -135,6 +155,23 @@ struct EtcdServer::Impl {
   void StartLeases();
   // Runs `read` once the state reflects every write acknowledged before now.
   void LinearizableRead(std::function<void(etcdpp::Status)> read);
+  // maintenance.cc: raises this member's NOSPACE alarm through raft, then runs `then`.
+  void RaiseNoSpace(std::function<void()> then);
+  // When a request costing `cost` would not fit the quota: raises the alarm, answers
+  // through `refuse` with etcd's NOSPACE error and returns true.
+  bool RefuseOverQuota(int64_t cost, std::function<void(etcdpp::Status)> refuse);
+  // Recovers the alarms, sets up the quota and parses the auto-compaction settings.
+  Status OpenMaintenance();
+  // Gives the applier the alarm store, the quota and the NOSPACE raiser.
+  void WireMaintenance(ApplierDeps& deps);
+  void StartAutoCompactor();
+  // snapshot.cc: a data dir restored by etcdctl — its bbolt backend becomes ours, and its
+  // membership comes from the log when the members bucket is gone.
+  Status ImportBoltBackend(const std::string& path);
+  Status RecoverMembersFromLog(const std::vector<raftpb::Entry>& entries);
+  // Starts `fn` on a thread JoinBackground joins; false (nothing started) once it has run.
+  bool RunInBackground(std::function<void()> fn);
+  void JoinBackground();  // after timeout_stop is set
 };
 
 }  // namespace etcdpp::server

@@ -87,6 +87,7 @@ void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeRes
 }
 
 void EtcdServer::Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done) {
+  if (impl_->RefuseOverQuota(BackendQuota::Cost(r), [done](etcdpp::Status s) { done(s); })) return;
   etcdserverpb::InternalRaftRequest req;
   *req.mutable_put() = std::move(r);
   impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
@@ -115,6 +116,7 @@ void EtcdServer::Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse>
     ReadThen(*impl_, /*serializable=*/false, std::move(run), std::move(done));
     return;
   }
+  if (impl_->RefuseOverQuota(BackendQuota::Cost(r), [done](etcdpp::Status s) { done(s); })) return;
   etcdserverpb::InternalRaftRequest req;
   *req.mutable_txn() = std::move(r);
   impl_->ProposeV3(std::move(req), Typed(this, std::move(done)));
@@ -147,6 +149,7 @@ void EtcdServer::GetStatus(Done<etcdserverpb::StatusResponse> done) {
   resp.set_raftterm(impl_->raft->term());
   resp.set_raftappliedindex(impl_->applier->applied_index());
   if (leader() == 0) resp.add_errors(std::string(errors::kNoLeader.message));
+  for (const auto& a : Alarms()) resp.add_errors(AlarmText(a));
   done(std::move(resp));
 }
 
@@ -177,22 +180,32 @@ void EtcdServer::Hash(Done<etcdserverpb::HashResponse> done) {
 }
 
 void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
-  // Runs between applied batches on the apply thread, so no write is in flight.
-  impl_->applier->WaitApplied(0, [this, done] {
-    etcdpp::Status s = impl_->backend->Defrag();
-    if (!s.ok()) {
-      done(s);
+  // On a background thread: the backend makes writes wait while it copies, and no I/O
+  // thread is held for that long.
+  Impl& s = *impl_;
+  const bool started = s.RunInBackground([&s, done] {
+    Logger* log = s.log();
+    if (log) {
+      log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "starting to defragment the storage backend...",
+               "starting defragment", {});
+    }
+    etcdpp::Status st = s.backend->Defrag();
+    if (!st.ok()) {
+      if (log) {
+        log->Log(LogLevel::kError, "etcdserver/api/v3rpc",
+                 "failed to defragment the storage backend (" + st.message() + ")", "failed to defragment",
+                 {LogField::Str("error", st.message())});
+      }
+      done(st);
       return;
     }
-    etcdserverpb::DefragmentResponse resp;
-    FillHeader(resp.mutable_header());
-    done(std::move(resp));
+    if (log) {
+      log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "finished defragmenting the storage backend",
+               "finished defragment", {});
+    }
+    done(etcdserverpb::DefragmentResponse());  // etcd's carries no header
   });
-}
-
-void EtcdServer::Alarm(etcdserverpb::AlarmRequest r, Done<etcdserverpb::AlarmResponse> done) {
-  // No alarm is raised yet (the space quota comes next); etcd's AlarmResponse has no header.
-  done(etcdserverpb::AlarmResponse());
+  if (!started) done(errors::kStopped.status());
 }
 
 void EtcdServer::CheckHealth(std::function<void(bool healthy)> done) {
