@@ -7,36 +7,16 @@
 #include "membership/member.h"
 #include "server/errors.h"
 #include "server/etcd_server.h"
+#include "server/test_member.h"
 #include "testing/temp_dir.h"
 #include "testing/wait_until.h"
 
 namespace etcdpp::server {
 namespace {
 
-ServerConfig SingleMember(const std::string& dir) {
-  ServerConfig c;
-  c.name = "solo";
-  c.data_dir = dir;
-  membership::Member m;
-  m.peer_urls = {"http://127.0.0.1:2380"};
-  m.id = membership::ComputeMemberId(m.peer_urls, "etcd-cluster");
-  c.member_id = m.id;
-  c.cluster_id = membership::ComputeClusterId({m.id});
-  c.initial_members = {m};
-  c.advertise_client_urls = {"http://127.0.0.1:2379"};
-  c.tick = std::chrono::milliseconds(10);  // minimum lease TTL: 1 s
-  c.backend_batch_interval_ms = 10;
-  return c;
-}
-
-template <typename Resp, typename Call>
-Result<Resp> Await(Call call) {
-  auto p = std::make_shared<std::promise<Result<Resp>>>();
-  auto f = p->get_future();
-  call([p](Result<Resp> r) { p->set_value(std::move(r)); });
-  if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) return Internal("no answer in time");
-  return f.get();
-}
+using testing_member::Await;
+using testing_member::SingleMember;
+using testing_member::StartMember;
 
 class LeaseServerTest : public ::testing::Test {
  protected:

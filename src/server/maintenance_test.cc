@@ -12,6 +12,7 @@
 #include "server/auto_compactor.h"
 #include "server/errors.h"
 #include "server/etcd_server.h"
+#include "server/test_member.h"
 #include "server/quota.h"
 #include "testing/temp_dir.h"
 #include "testing/wait_until.h"
@@ -19,39 +20,9 @@
 namespace etcdpp::server {
 namespace {
 
-ServerConfig SingleMember(const std::string& dir) {
-  ServerConfig c;
-  c.name = "solo";
-  c.data_dir = dir;
-  membership::Member m;
-  m.peer_urls = {"http://127.0.0.1:2380"};
-  m.id = membership::ComputeMemberId(m.peer_urls, "etcd-cluster");
-  c.member_id = m.id;
-  c.cluster_id = membership::ComputeClusterId({m.id});
-  c.initial_members = {m};
-  c.advertise_client_urls = {"http://127.0.0.1:2379"};
-  c.tick = std::chrono::milliseconds(10);
-  c.backend_batch_interval_ms = 10;
-  return c;
-}
-
-template <typename Resp, typename Call>
-Result<Resp> Await(Call call) {
-  auto p = std::make_shared<std::promise<Result<Resp>>>();
-  auto f = p->get_future();
-  call([p](Result<Resp> r) { p->set_value(std::move(r)); });
-  if (f.wait_for(std::chrono::seconds(20)) != std::future_status::ready) return Internal("no answer in time");
-  return f.get();
-}
-
-std::unique_ptr<EtcdServer> StartMember(const ServerConfig& config, Transport* transport) {
-  auto server = EtcdServer::Open(config, transport);
-  EXPECT_TRUE(server.ok()) << server.status().ToString();
-  if (!server.ok()) return nullptr;
-  EXPECT_TRUE((*server)->Start().ok());
-  EXPECT_TRUE(testing::WaitUntil([&] { return (*server)->leader() != 0; }));
-  return std::move(*server);
-}
+using testing_member::Await;
+using testing_member::SingleMember;
+using testing_member::StartMember;
 
 Result<etcdserverpb::PutResponse> Put(EtcdServer& s, const std::string& k, const std::string& v) {
   etcdserverpb::PutRequest r;

@@ -6,25 +6,12 @@
 #include "membership/member.h"
 #include "mvcc/watch_stream.h"
 #include "server/etcd_server.h"
+#include "server/test_member.h"
 #include "testing/temp_dir.h"
 #include "testing/wait_until.h"
 
 namespace etcdpp::server {
 namespace {
-
-ServerConfig OneMember(const std::string& dir) {
-  ServerConfig c;
-  c.data_dir = dir;
-  membership::Member m;
-  m.peer_urls = {"http://127.0.0.1:2380"};
-  m.id = membership::ComputeMemberId(m.peer_urls, "etcd-cluster");
-  c.member_id = m.id;
-  c.cluster_id = membership::ComputeClusterId({m.id});
-  c.initial_members = {m};
-  c.tick = std::chrono::milliseconds(10);
-  c.backend_batch_interval_ms = 10;
-  return c;
-}
 
 Status PutAndWait(EtcdServer& server, const std::string& key, const std::string& value) {
   etcdserverpb::PutRequest r;
@@ -40,7 +27,7 @@ Status PutAndWait(EtcdServer& server, const std::string& key, const std::string&
 TEST(ServerWatch, StreamSeesAppliedPutsAndPastOnesFromItsStartRevision) {
   testing::TempDir dir;
   NoPeersTransport transport;
-  auto opened = EtcdServer::Open(OneMember(dir.Sub("m")), &transport);
+  auto opened = EtcdServer::Open(testing_member::SingleMember(dir.Sub("m")), &transport);
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   auto& server = **opened;
   ASSERT_TRUE(server.Start().ok());
