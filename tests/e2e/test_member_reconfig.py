@@ -253,3 +253,23 @@ def test_reconfiguration_errors(nodes):
     ctl(0, "member", "add", "v1", f"--peer-urls={peer_url(3)}")
     assert err("member", "add", "v2", f"--peer-urls={peer_url(2)}") == \
         "Error: etcdserver: re-configuration failed due to not enough started members"
+
+
+def test_peer_url_update_reaches_every_member(nodes, procs):
+    cluster = ",".join(f"m{i}={peer_url(i)}" for i in range(3))
+    for i in range(3):
+        nodes.start(i, cluster, "new")
+    for i in range(3):
+        nodes.wait_serving(i)
+    moved = f"http://{ip(2)}:2390"
+    ctl_healthy(0, "member", "update", member_ids(0)["m2"], f"--peer-urls={moved}")
+    for i in range(3):
+        wait_until(lambda: moved in ctl(i, "member", "list").stdout, timeout=20, what=f"m{i} to know the new URL")
+    # m2 moves to its new address; the others reach it there (it had no data to lose).
+    procs.stop(nodes.proc[2])
+    args = [a if a != peer_url(2) else moved for a in nodes.proc[2].args]
+    nodes.proc[2] = procs.start(args, log_path=str(nodes.log_path(2)), cwd=str(nodes.tmp))
+    nodes.wait_serving(2)
+    ctl(0, "put", "moved", "yes")
+    wait_until(lambda: ctl(2, "get", "moved", "--consistency=s", "--print-value-only").stdout.strip() == "yes",
+               timeout=20, what="the write to reach m2 at its new address")

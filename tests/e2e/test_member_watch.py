@@ -33,7 +33,10 @@ def start_curl_watch(procs, member, log_path, *bodies, path="/v3/watch"):
 
 
 def json_lines(path):
-    return [json.loads(line) for line in read(path).splitlines() if line.strip()]
+    """The complete lines written so far (a line still being written is left for later)."""
+    text = read(path)
+    complete = text[:text.rfind("\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()]
 
 
 def events_of(lines):
