@@ -56,8 +56,8 @@ void RaftNode::Stop() {
     waiting.swap(reads_waiting_);
   }
   for (auto& r : waiting) r.done(errors::kStopped.status());
-  for (auto& [ctx, reads] : reads_in_flight_) {
-    for (auto& r : reads) r.done(errors::kStopped.status());
+  for (auto& [ctx, round] : reads_in_flight_) {
+    for (auto& r : round.reads) r.done(errors::kStopped.status());
   }
   reads_in_flight_.clear();
 }
@@ -226,8 +226,9 @@ void RaftNode::Run() {
     HandleBatch(batch);
     batch.clear();
     if (!new_reads.empty()) {
-      auto& slot = reads_in_flight_[EncodeReadCtx(next_read_ctx_)];
-      for (auto& r : new_reads) slot.push_back(std::move(r));
+      auto& round = reads_in_flight_[EncodeReadCtx(next_read_ctx_)];
+      round.sent = Clock::now();
+      for (auto& r : new_reads) round.reads.push_back(std::move(r));
       new_reads.clear();
       IssueReadIndex();
     }
@@ -238,6 +239,7 @@ void RaftNode::Run() {
     }
     if (now >= next_tick) next_tick = now + options_.tick;
     ExpireReads(now);
+    RetryReads(now);
     for (int i = 0; node_->HasReady() && !fatal_ && i < 64; ++i) {
       if (!ProcessReady()) break;
     }
@@ -302,14 +304,14 @@ void RaftNode::HandleReadStates(const std::vector<raft::ReadState>& states) {
   for (const auto& rs : states) {
     auto it = reads_in_flight_.find(rs.request_ctx);
     if (it == reads_in_flight_.end()) continue;
-    for (auto& r : it->second) r.done(rs.index);
+    for (auto& r : it->second.reads) r.done(rs.index);
     reads_in_flight_.erase(it);
   }
 }
 
 void RaftNode::ExpireReads(Clock::time_point now) {
   for (auto it = reads_in_flight_.begin(); it != reads_in_flight_.end();) {
-    auto& reads = it->second;
+    auto& reads = it->second.reads;
     auto expired = std::stable_partition(reads.begin(), reads.end(),
                                          [&](const PendingRead& r) { return r.deadline > now; });
     for (auto e = expired; e != reads.end(); ++e) e->done(errors::kTimeout.status());
@@ -319,6 +321,18 @@ void RaftNode::ExpireReads(Clock::time_point now) {
     } else {
       ++it;
     }
+  }
+}
+
+void RaftNode::RetryReads(Clock::time_point now) {
+  // etcd 3.5 asks again after 500 ms (readIndexRetryTime); without a leader raft would
+  // drop the request, and a new leader gets every round asked again anyway.
+  constexpr auto kRetryAfter = std::chrono::milliseconds(500);
+  if (leader_.load(std::memory_order_acquire) == 0) return;
+  for (auto& [ctx, round] : reads_in_flight_) {
+    if (now - round.sent < kRetryAfter) continue;
+    node_->ReadIndex(ctx);
+    round.sent = now;
   }
 }
 
@@ -336,7 +350,10 @@ bool RaftNode::ProcessReady() {
                                   membership::IdToString(rd.soft_state->lead) + " at term " +
                                   std::to_string(node_->raft().term()));
         // Without a leader raft dropped the read-index requests; ask the new one.
-        for (auto& [ctx, reads] : reads_in_flight_) node_->ReadIndex(ctx);
+        for (auto& [ctx, round] : reads_in_flight_) {
+          node_->ReadIndex(ctx);
+          round.sent = Clock::now();
+        }
       }
     }
   }

@@ -144,6 +144,9 @@ class RaftNode {
   void IssueReadIndex();
   void HandleReadStates(const std::vector<raft::ReadState>& states);
   void ExpireReads(std::chrono::steady_clock::time_point now);
+  // Asks again for rounds unanswered for a while: the request or its answer may have been
+  // dropped on the way (a full peer stream drops rather than blocks).
+  void RetryReads(std::chrono::steady_clock::time_point now);
   bool ProcessReady();
   // Raft thread: the file and WAL record of a snapshot (received or made here).
   Status SaveSnapshotFiles(const raftpb::Snapshot& snapshot);
@@ -174,7 +177,12 @@ class RaftNode {
 
   // Raft thread only.
   uint64_t next_read_ctx_ = 1;
-  std::map<std::string, std::vector<PendingRead>> reads_in_flight_;
+  // One read-index round per context: its reads and when the request last went out.
+  struct ReadRound {
+    std::vector<PendingRead> reads;
+    std::chrono::steady_clock::time_point sent;
+  };
+  std::map<std::string, ReadRound> reads_in_flight_;
   bool fatal_ = false;
 
   std::atomic<uint64_t> leader_{0};
