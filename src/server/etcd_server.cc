@@ -218,6 +218,10 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   rc.heartbeat_tick = 1;
   rc.storage = &s.storage;
   rc.max_size_per_msg = 1024 * 1024;
+  // etcd's default: at most this many bytes of committed entries per Ready, so a restart
+  // replaying a long log, or a burst of commits, reaches the apply thread in bounded
+  // batches instead of one copy of everything.
+  rc.max_committed_size_per_ready = rc.max_size_per_msg;
   rc.max_inflight_msgs = 4096 / 8;
   rc.max_uncommitted_entries_size = uint64_t{1} << 30;
   rc.check_quorum = true;
