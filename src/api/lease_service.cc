@@ -1,7 +1,6 @@
 #include "api/lease_service.h"
 
 #include <atomic>
-#include <cctype>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/bind_unary.h"
+#include "api/json_values.h"
 #include "api/unary_method.h"
 #include "api/version_handler.h"
 #include "server/errors.h"
@@ -156,42 +156,6 @@ void ServeKeepAliveStream(EtcdServer* server, net::ServerStream stream) {
   stream.OnDone([session](bool) { session->Cancel(); });
 }
 
-// The JSON objects of a gateway request body, one after another ("{...} {...}").
-// Stops at the first one that is not a complete object.
-std::vector<std::string_view> SplitJsonObjects(std::string_view body) {
-  std::vector<std::string_view> out;
-  size_t i = 0;
-  while (i < body.size()) {
-    while (i < body.size() && std::isspace(static_cast<unsigned char>(body[i]))) ++i;
-    if (i >= body.size()) break;
-    const size_t start = i;
-    int depth = 0;
-    bool in_string = false;
-    for (; i < body.size(); ++i) {
-      const char c = body[i];
-      if (in_string) {
-        if (c == '\\') ++i;
-        else if (c == '"') in_string = false;
-      } else if (c == '"') {
-        in_string = true;
-      } else if (c == '{' || c == '[') {
-        ++depth;
-      } else if (c == '}' || c == ']') {
-        if (--depth == 0) {
-          ++i;
-          break;
-        }
-      }
-      if (depth == 0 && !in_string) {  // a bare value: let the JSON parser refuse it
-        ++i;
-        break;
-      }
-    }
-    out.push_back(body.substr(start, i - start));
-  }
-  return out;
-}
-
 std::string StreamErrorJson(const Status& s) {
   const auto code = server::GrpcCodeOf(s);
   const int http = server::HttpStatusOf(code);
@@ -208,8 +172,17 @@ std::string StreamErrorJson(const Status& s) {
 // JSON is refused whole, later bad input just ends the requests.
 void ServeKeepAliveGateway(EtcdServer* server, const net::HttpRequest& request, net::HttpResponder responder) {
   if (request.method != "POST") return void(responder.Respond(MethodNotAllowed("POST")));
+  if (server->IsLearner()) {  // a learner serves no stream (etcd 3.4)
+    return void(responder.Respond(GatewayError(server::errors::kLearnerNotSupported.status())));
+  }
   std::vector<int64_t> ids;
-  for (std::string_view obj : SplitJsonObjects(request.body)) {
+  // grpc-gateway decodes the first request before opening the stream: a bad one fails
+  // the HTTP request; a later bad one only stops the reading.
+  JsonValues values = SplitJsonValues(request.body);
+  if (values.values.empty() && !values.error.empty()) {
+    return void(responder.Respond(GatewayError(Internal(values.error))));
+  }
+  for (std::string_view obj : values.values) {
     LeaseKeepAliveRequest req;
     if (Status s = JsonToMessage(obj, &req); !s.ok()) {
       if (ids.empty()) return void(responder.Respond(GatewayError(Internal(s.message()))));

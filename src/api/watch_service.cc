@@ -155,6 +155,10 @@ void WatchService::ServeGateway(const net::HttpRequest& request, net::HttpRespon
     responder.Respond(MethodNotAllowed("POST"));
     return;
   }
+  if (server_->IsLearner()) {  // a learner serves no stream (etcd 3.4)
+    responder.Respond(GatewayError(server::errors::kLearnerNotSupported.status()));
+    return;
+  }
   // grpc-gateway decodes the first request before opening the stream: a bad one fails
   // the HTTP request; a later bad one only stops the reading.
   JsonValues values = SplitJsonValues(request.body);

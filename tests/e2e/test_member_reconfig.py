@@ -198,6 +198,13 @@ def test_learner_catches_up_through_a_snapshot_and_is_promoted(nodes):
     nodes.wait_serving(1)
     refused = ctl(1, "put", "x", "y", check=False)
     assert "etcdserver: rpc not supported for learner" in refused.stderr
+    assert ctl(1, "get", "s00001", "--consistency=s", "--print-value-only").stdout.strip() == "v"
+    import urllib.error
+    import urllib.request
+    for path in ("/v3/watch", "/v3/lease/keepalive"):  # nor the streams, through the gateway
+        with pytest.raises(urllib.error.HTTPError) as no:
+            urllib.request.urlopen(urllib.request.Request(client_url(1) + path, data=b'{}'), timeout=5)
+        assert json.loads(no.value.read())["error"] == "etcdserver: rpc not supported for learner"
     def promoted():
         out = ctl(0, "member", "promote", learner_id, check=False)
         return out if out.returncode == 0 else None
