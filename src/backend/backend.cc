@@ -15,6 +15,7 @@ Result<std::unique_ptr<Backend>> Backend::Open(BackendOptions options) {
                           LmdbEnv::Open(self->options_.path, self->options_.map_size_bytes));
   ETCDPP_ASSIGN_OR_RETURN(uint64_t last, env->LastTxnId());
   self->env_ = std::move(env);
+  self->RefreshInUse(*self->env_);
   self->committed_txn_id_ = last;
   self->active_ = std::make_shared<WriteBuffer>(last + 1);
   self->committer_ = std::thread([b = self.get()] { b->CommitterLoop(); });
@@ -109,6 +110,7 @@ void Backend::CommitterLoop() {
       }
       // A failed commit loses applied writes: a durability failure, fatal by design.
       ETCDPP_CHECK(st.ok(), "backend commit failed: " + st.ToString());
+      RefreshInUse(*env);  // before the commit is announced: ForceCommit then sees it
       state.lock();
       committed_txn_id_ = batch->txn_id();
       sealed_.reset();

@@ -68,9 +68,11 @@ class Backend {
   // snapshot received from the leader. Waits like Defrag.
   Status ReplaceWith(const std::string& path);
 
-  // Size of the file on disk, and the bytes its live pages occupy (for the quota).
+  // Size of the file on disk, and the bytes its live pages occupy (for the quota). The
+  // latter is measured once per commit (walking LMDB's free list), not per call, so the
+  // quota check on every write costs an atomic load.
   Result<uint64_t> SizeBytes() const;
-  Result<uint64_t> SizeInUseBytes();
+  Result<uint64_t> SizeInUseBytes() const { return in_use_bytes_.load(std::memory_order_acquire); }
   // CRC-32C (Castagnoli) over every bucket name and key/value in name order, except
   // meta/consistent_index: etcd's Maintenance.Hash.
   Result<uint32_t> Hash();
@@ -93,6 +95,7 @@ class Backend {
   // Requires write_mu_ and a flushed buffer: moves `path` over the file and reopens it
   // once the open views have ended.
   Status SwapFileLocked(const std::string& path);
+  void RefreshInUse(LmdbEnv& env);
   // Pauses new views, waits for open ones to end, and grows the LMDB map.
   Status GrowMap(LmdbEnv& env);
 
@@ -112,6 +115,7 @@ class Backend {
   size_t open_views_ = 0;
 
   std::atomic<uint64_t> commit_count_{0};
+  std::atomic<uint64_t> in_use_bytes_{0};
   std::thread committer_;
 };
 

@@ -115,6 +115,7 @@ Status Backend::SwapFileLocked(const std::string& path) {
   auto reopened = LmdbEnv::Open(options_.path, options_.map_size_bytes);
   ETCDPP_CHECK(reopened.ok(), "backend reopen after swap: " + reopened.status().ToString());
   env_ = std::move(reopened).value();
+  RefreshInUse(*env_);
   auto last = env_->LastTxnId();
   ETCDPP_CHECK(last.ok(), "backend reopen after swap: " + last.status().ToString());
   // The new file numbers its transactions anew; the (empty) active buffer follows.
@@ -131,13 +132,9 @@ Result<uint64_t> Backend::SizeBytes() const {
   return static_cast<uint64_t>(st.st_size);
 }
 
-Result<uint64_t> Backend::SizeInUseBytes() {
-  std::shared_ptr<LmdbEnv> env;
-  {
-    std::lock_guard state(mu_);
-    env = env_;
-  }
-  return env->InUseBytes();
+void Backend::RefreshInUse(LmdbEnv& env) {
+  // An unreadable size keeps the last one: it must not stop writes.
+  if (auto used = env.InUseBytes(); used.ok()) in_use_bytes_.store(*used, std::memory_order_release);
 }
 
 Result<uint32_t> Backend::Hash() {
