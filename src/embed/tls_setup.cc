@@ -97,7 +97,7 @@ Result<TlsSetup> SetUpTls(const Config& config, Logger* log) {
     // A self-signed certificate proves nothing: encrypt, do not authenticate (etcd's rule).
     dial.insecure_skip_verify = config.peer_auto_tls && config.peer_tls.Empty();
     dial.cipher_list = ciphers;
-    ETCDPP_RETURN_IF_ERROR(peer::MakeTlsDialer(dial).status());  // checks the files now
+    ETCDPP_RETURN_IF_ERROR(peer::MakeTlsDialer(dial).status());  // a bad CA file fails now, not at the first dial
     setup.peer_dialer = [dial] { return std::move(peer::MakeTlsDialer(dial)).value(); };
   } else {
     setup.peer_dialer = [] { return peer::MakeTcpDialer(); };

@@ -8,6 +8,7 @@ import pathlib
 import signal
 import socket
 import subprocess
+import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -129,3 +130,34 @@ class Member:
         if check:
             assert out.returncode == 0, f"etcdctl {args}: {out.stdout}{out.stderr}"
         return out
+
+
+class Writer:
+    """Puts keys "<prefix><n:07d>" through one member until stopped; remembers which were
+    acknowledged (a write refused while the cluster changes is not)."""
+
+    def __init__(self, host, port=2379, prefix="w"):
+        import etcd3
+        self.client = etcd3.client(host=host, port=port, timeout=10)
+        self.prefix = prefix
+        self.acked, self.stop_flag = [], threading.Event()
+        self.thread = threading.Thread(target=self.run)
+        self.thread.start()
+
+    def key(self, n):
+        return f"{self.prefix}{n:07d}"
+
+    def run(self):
+        for n in range(1_000_000):
+            if self.stop_flag.is_set():
+                return
+            try:
+                self.client.put(self.key(n), str(n))
+                self.acked.append(n)
+            except Exception:
+                pass
+
+    def stop(self):
+        self.stop_flag.set()
+        self.thread.join(timeout=60)
+        self.client.close()

@@ -1,4 +1,5 @@
 """The clustering guide's three-member static cluster, on 127.0.1.10-12, with etcdctl."""
+import base64
 import json
 import re
 import signal
@@ -6,7 +7,7 @@ import subprocess
 
 import pytest
 
-from etcdpp_e2e import wait_until
+from etcdpp_e2e import Writer, wait_until
 
 HOSTS = {"infra0": "127.0.1.10", "infra1": "127.0.1.11", "infra2": "127.0.1.12"}
 CLUSTER = ",".join(f"{n}=http://{ip}:2380" for n, ip in HOSTS.items())
@@ -87,40 +88,22 @@ def test_write_on_one_member_is_read_linearizably_on_the_others(cluster):
 
 
 def test_killed_leader_loses_no_acknowledged_write_and_catches_up(cluster):
-    import threading
-    import etcd3
     leader = wait_until(lambda: cluster.leader(HOSTS), timeout=30, what="a leader")
-    writer_host = next(n for n in HOSTS if n != leader)
-    client = etcd3.client(host=HOSTS[writer_host], port=2379, timeout=10)
-    acked, stop = [], threading.Event()
-
-    def write():
-        for i in range(1_000_000):
-            if stop.is_set():
-                return
-            try:
-                client.put(f"k{i:06d}", str(i))
-                acked.append(i)
-            except Exception:  # refused while there is no leader: not acknowledged
-                pass
-    writer = threading.Thread(target=write)
-    writer.start()
+    writer = Writer(HOSTS[next(n for n in HOSTS if n != leader)], prefix="k")
     try:
-        wait_until(lambda: len(acked) > 50, timeout=30, what="writes before the kill")
+        wait_until(lambda: len(writer.acked) > 50, timeout=30, what="writes before the kill")
         cluster.procs.stop(cluster.proc[leader], sig=signal.SIGKILL)
         rest = [n for n in HOSTS if n != leader]
         wait_until(lambda: cluster.leader(rest) is not None, timeout=30, what="a new leader")
-        before = len(acked)
-        wait_until(lambda: len(acked) > before + 50, timeout=30, what="writes after the new election")
+        before = len(writer.acked)
+        wait_until(lambda: len(writer.acked) > before + 50, timeout=30, what="writes after the new election")
     finally:
-        stop.set()
-        writer.join(timeout=60)
-        client.close()
+        writer.stop()
     cluster.start(leader)
     cluster.wait_healthy([leader])
     got = json.loads(ctl(endpoint(leader), "get", "k", "--prefix", "--keys-only", "-w", "json").stdout)
-    have = {__import__("base64").b64decode(kv["key"]).decode() for kv in got["kvs"]}
-    missing = [i for i in acked if f"k{i:06d}" not in have]
+    have = {base64.b64decode(kv["key"]).decode() for kv in got["kvs"]}
+    missing = [n for n in writer.acked if writer.key(n) not in have]
     assert not missing, f"{len(missing)} acknowledged writes lost"
 
 

@@ -4,11 +4,10 @@ import base64
 import json
 import re
 import subprocess
-import threading
 
 import pytest
 
-from etcdpp_e2e import wait_until
+from etcdpp_e2e import Writer, wait_until
 
 # Addresses of our own (127.0.4.x), so these members never meet other tests' ones.
 def ip(i):
@@ -101,32 +100,6 @@ def nodes(procs, etcd_bin, tmp_path):
     return Nodes(procs, etcd_bin, tmp_path)
 
 
-class Writer:
-    """Puts keys through one member until stopped; remembers what was acknowledged."""
-
-    def __init__(self, i):
-        import etcd3
-        self.client = etcd3.client(host=ip(i), port=2379, timeout=10)
-        self.acked, self.stop_flag = [], threading.Event()
-        self.thread = threading.Thread(target=self.run)
-        self.thread.start()
-
-    def run(self):
-        for n in range(1_000_000):
-            if self.stop_flag.is_set():
-                return
-            try:
-                self.client.put(f"w{n:07d}", str(n))
-                self.acked.append(n)
-            except Exception:  # a write refused while the cluster changes is not acknowledged
-                pass
-
-    def stop(self):
-        self.stop_flag.set()
-        self.thread.join(timeout=60)
-        self.client.close()
-
-
 def keys_on(i, prefix):
     out = json.loads(ctl(i, "get", prefix, "--prefix", "--keys-only", "-w", "json").stdout)
     return {base64.b64decode(kv["key"]).decode() for kv in out.get("kvs", [])}
@@ -134,7 +107,7 @@ def keys_on(i, prefix):
 
 def test_grow_to_five_and_shrink_to_one_under_writes(nodes):
     nodes.start_single(0)
-    writer = Writer(0)
+    writer = Writer(ip(0))
     try:
         for i in range(1, 5):
             nodes.add(0, i)
@@ -158,7 +131,7 @@ def test_grow_to_five_and_shrink_to_one_under_writes(nodes):
         writer.stop()
     assert list(member_ids(0)) == ["m0"]
     have = keys_on(0, "w")
-    assert all(f"w{n:07d}" in have for n in writer.acked)
+    assert all(writer.key(n) in have for n in writer.acked)
 
 
 def test_replace_a_dead_member(nodes, procs):
