@@ -121,6 +121,8 @@ void KvStore::CompactorLoop() {
     compact_queue_.pop_front();
     lock.unlock();
     Status st = CompactBackend(rev, keep);
+    // Finished means committed: a physical compaction's caller then sees the freed space.
+    if (st.ok()) st = backend_->ForceCommit();
     ETCDPP_CHECK(st.ok(), "mvcc: compaction failed: " + st.ToString());
     lock.lock();
     finished_compact_rev_ = std::max(finished_compact_rev_, rev);
