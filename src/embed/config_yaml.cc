@@ -166,6 +166,7 @@ std::vector<std::pair<std::string, Setter>> Fields(Config& c, RawKeys& raw) {
       {"snapshot-count", UintField(&c.snapshot_count, "uint64")},
       {"max-snapshots", UintField(&c.max_snapshots, "uint")},
       {"max-wals", UintField(&c.max_wals, "uint")},
+      {"experimental-raft-log-tail-bytes", UintField(&c.experimental_raft_log_tail_bytes, "uint64")},
       {"heartbeat-interval", UintField(&c.heartbeat_interval_ms, "uint")},
       {"election-timeout", UintField(&c.election_timeout_ms, "uint")},
       {"initial-election-tick-advance", BoolField(&c.initial_election_tick_advance)},

@@ -71,6 +71,7 @@ server::ServerConfig ToServerConfig(const Config& c) {
   s.snapshot_count = c.snapshot_count;
   s.max_snapshots = c.max_snapshots;
   s.max_wals = c.max_wals;
+  s.raft_log_tail_bytes = c.experimental_raft_log_tail_bytes;
   s.max_request_bytes = c.max_request_bytes;
   s.max_txn_ops = c.max_txn_ops;
   s.quota_backend_bytes = c.quota_backend_bytes;

@@ -45,6 +45,13 @@ Status EtcdServer::Impl::OpenStorage() {
   ETCDPP_RETURN_IF_ERROR(ImportBoltBackend(bo.path));
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
   snapshotter = std::make_unique<snap::Snapshotter>(&fs, member_dir + "/snap");
+  TailStorageOptions so;
+  so.tail_bytes = config.raft_log_tail_bytes;
+  so.read_ahead_bytes = std::min<uint64_t>(4 << 20, std::max<uint64_t>(config.raft_log_tail_bytes / 8, 1));
+  so.fs = &fs;
+  so.wal_dir = config.wal_dir;
+  so.logger = log();
+  storage = std::make_unique<TailStorage>(std::move(so));
   return Status();
 }
 
@@ -181,9 +188,9 @@ Status EtcdServer::Impl::RestartFromWal() {
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
   ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(contents.entries));
-  if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage.ApplySnapshot(snapshot));
-  storage.SetHardState(contents.state);
-  ETCDPP_RETURN_IF_ERROR(storage.Append(std::move(contents.entries)));
+  if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage->ApplySnapshot(snapshot));
+  storage->SetHardState(contents.state);
+  ETCDPP_RETURN_IF_ERROR(storage->Append(std::move(contents.entries)));
   if (log()) {
     log()->Info("etcdserver", "restarting member " + membership::IdToString(config.member_id) +
                                   " in cluster " + membership::IdToString(config.cluster_id) +
@@ -216,7 +223,7 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   rc.id = s.config.member_id;
   rc.election_tick = s.config.election_ticks;
   rc.heartbeat_tick = 1;
-  rc.storage = &s.storage;
+  rc.storage = s.storage.get();
   rc.max_size_per_msg = 1024 * 1024;
   // etcd's default: at most this many bytes of committed entries per Ready, so a restart
   // replaying a long log, or a burst of commits, reaches the apply thread in bounded
@@ -292,7 +299,7 @@ Status EtcdServer::Start() {
   ro.max_snapshots = s.config.max_snapshots;
   ro.max_wals = s.config.max_wals;
   ro.send_snapshot = [&s](raftpb::Message m) { s.QueueSnapshotMessage(std::move(m)); };
-  s.raft = std::make_unique<RaftNode>(ro, std::move(s.node), &s.storage, s.wal.get(), s.transport,
+  s.raft = std::make_unique<RaftNode>(ro, std::move(s.node), s.storage.get(), s.wal.get(), s.transport,
                                       s.applier.get(), s.log(), [](etcdpp::Status) {});
   s.applier->SetRaftNode(s.raft.get());
   for (const auto& m : s.cluster->Members()) {

@@ -24,7 +24,7 @@ std::string EncodeReadCtx(uint64_t n) {
 }  // namespace
 
 RaftNode::RaftNode(RaftNodeOptions options, std::unique_ptr<raft::RawNode> node,
-                   raft::MemoryStorage* storage, wal::Wal* wal, Transport* transport,
+                   TailStorage* storage, wal::Wal* wal, Transport* transport,
                    ApplySink* apply, Logger* logger, std::function<void(Status)> on_fatal)
     : options_(options),
       node_(std::move(node)),
@@ -385,7 +385,9 @@ bool RaftNode::ProcessReady() {
     }
     task.entries.assign(rd.committed_entries.begin(), rd.committed_entries.end());
     const bool wait = task.has_conf_change;
+    const uint64_t handed = task.entries.empty() ? 0 : task.entries.back().index();
     apply_->Apply(std::move(task));
+    storage_->MarkHandedToApply(handed);
     if (wait) WaitConfChangeTask();
   }
   node_->Advance(rd);

@@ -30,6 +30,7 @@
 #include "base/status.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
+#include "server/tail_storage.h"
 #include "server/transport.h"
 #include "snap/snapshotter.h"
 #include "wal/wal.h"
@@ -79,7 +80,7 @@ class RaftNode {
   using ReadCallback = std::function<void(Result<uint64_t> read_index)>;
 
   RaftNode(RaftNodeOptions options, std::unique_ptr<raft::RawNode> node,
-           raft::MemoryStorage* storage, wal::Wal* wal, Transport* transport, ApplySink* apply,
+           TailStorage* storage, wal::Wal* wal, Transport* transport, ApplySink* apply,
            Logger* logger, std::function<void(Status)> on_fatal);
   ~RaftNode();  // Stop()s
 
@@ -160,7 +161,7 @@ class RaftNode {
 
   const RaftNodeOptions options_;
   std::unique_ptr<raft::RawNode> node_;
-  raft::MemoryStorage* storage_;
+  TailStorage* storage_;
   wal::Wal* wal_;
   Transport* transport_;
   ApplySink* apply_;

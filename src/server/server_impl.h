@@ -17,6 +17,7 @@
 #include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
+#include "server/tail_storage.h"
 #include "server/alarm_store.h"
 #include "server/applier.h"
 #include "server/auto_compactor.h"
@@ -68,7 +69,7 @@ struct EtcdServer::Impl {
   std::unique_ptr<wal::Wal> wal;
   std::unique_ptr<snap::Snapshotter> snapshotter;
   raftpb::Snapshot snapshot;  // the newest at open (index 0: none)
-  raft::MemoryStorage storage;
+  std::unique_ptr<TailStorage> storage;  // made in Open, once the WAL dir is known
   std::unique_ptr<raft::SplitMixRng> rng;
   std::unique_ptr<RaftLogAdapter> raft_log;
   std::unique_ptr<IdGenerator> ids;

@@ -94,6 +94,7 @@ void DefineMemberFlags(FlagSet& f, embed::Config& c) {
   f.Custom("listen-metrics-urls", false, UrlList(&c.listen_metrics_urls));
   f.Uint("max-snapshots", &c.max_snapshots);
   f.Uint("max-wals", &c.max_wals);
+  f.Uint("experimental-raft-log-tail-bytes", &c.experimental_raft_log_tail_bytes);  // ours
   f.String("name", &c.name);
   f.Uint("snapshot-count", &c.snapshot_count);
   f.Uint("heartbeat-interval", &c.heartbeat_interval_ms);
