@@ -52,6 +52,7 @@ Status EtcdServer::Impl::OpenStorage() {
   so.wal_dir = config.wal_dir;
   so.logger = log();
   storage = std::make_unique<TailStorage>(std::move(so));
+  proposal_budget = std::make_unique<ProposalBudget>(config.raft_log_tail_bytes);
   return Status();
 }
 
@@ -230,7 +231,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   // batches instead of one copy of everything.
   rc.max_committed_size_per_ready = rc.max_size_per_msg;
   rc.max_inflight_msgs = 4096 / 8;
-  rc.max_uncommitted_entries_size = uint64_t{1} << 30;
+  // Every member bounds its own proposals in bytes (ProposalBudget); this bounds what a
+  // leader accepts from all of them together.
+  rc.max_uncommitted_entries_size = std::max<uint64_t>(4 * s.config.raft_log_tail_bytes, 8 << 20);
   rc.check_quorum = true;
   rc.pre_vote = s.config.pre_vote;
   rc.rng = s.rng.get();
@@ -389,6 +392,15 @@ void EtcdServer::Impl::ProposeBytes(uint64_t id, std::string data, ApplyCallback
     done(ApplyResult{errors::kRequestTooLarge.status(), nullptr});
     return;
   }
+  const uint64_t bytes = data.size();
+  if (!proposal_budget->TryAcquire(bytes)) {
+    done(ApplyResult{errors::kTooManyRequests.status(), nullptr});
+    return;
+  }
+  done = [this, bytes, inner = std::move(done)](ApplyResult r) {
+    proposal_budget->Release(bytes);
+    inner(std::move(r));
+  };
   if (!RegisterWaiter(id, done)) return;
   raft->Propose(std::move(data), [this, id](etcdpp::Status s) {
     // etcd passes "raft proposal dropped" through unmapped (gRPC code Unknown).

@@ -17,6 +17,7 @@
 #include "mvcc/watchable_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
+#include "server/proposal_budget.h"
 #include "server/tail_storage.h"
 #include "server/alarm_store.h"
 #include "server/applier.h"
@@ -85,6 +86,9 @@ struct EtcdServer::Impl {
   LeaseForwarder* lease_forwarder = nullptr;
   std::unique_ptr<LeaseLoop> lease_loop;
   std::atomic<bool> stopped{false};
+  // Bytes of proposals in flight, bounded by --experimental-raft-log-tail-bytes: more
+  // than the log keeps in memory would only queue up.
+  std::unique_ptr<ProposalBudget> proposal_budget;
   std::atomic<bool> published{false};
   bool joining = false;  // a new member of a running cluster (--initial-cluster-state existing)
   // steady_clock milliseconds from which removed() is true; 0 while a member.
