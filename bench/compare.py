@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from etcdpp_e2e import ProcessGroup, free_port, wait_until  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
+import bigval  # noqa: E402
 import compare_report  # noqa: E402
 
 
@@ -201,6 +202,8 @@ def main():
     ap.add_argument("--sizes", default="1,3")
     ap.add_argument("--rounds", type=int, default=2,
                     help="runs of each row per server, the best one kept")
+    ap.add_argument("--scenarios", default="matrix,bigval",
+                    help="comma-separated: matrix (the rows per cluster size), bigval")
     a = ap.parse_args()
 
     bench = Bench(a.bench, a.scale)
@@ -211,7 +214,8 @@ def main():
     procs = ProcessGroup()
     work = tempfile.mkdtemp(prefix="etcdpp-compare-", dir=os.environ.get("TMPDIR", "/tmp"))
     try:
-        for n in [int(x) for x in a.sizes.split(",")]:
+        scenarios = a.scenarios.split(",")
+        for n in [int(x) for x in a.sizes.split(",")] if "matrix" in scenarios else []:
             print(f"{n}-member clusters", flush=True)
             clusters = {}
             for who, binary in servers.items():
@@ -234,6 +238,8 @@ def main():
                 c.stop()
             shutil.rmtree(pathlib.Path(work) / f"ours-{n}", ignore_errors=True)
             shutil.rmtree(pathlib.Path(work) / f"etcd-{n}", ignore_errors=True)
+        if "bigval" in scenarios:
+            results["bigval"] = run_bigval(bench, procs, servers, pathlib.Path(work), a.scale)
     finally:
         procs.stop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -242,6 +248,25 @@ def main():
         pathlib.Path(a.json_out).write_text(json.dumps(results, indent=1))
     pathlib.Path(a.out).write_text(compare_report.render(results))
     print(f"wrote {a.out} in {results['wall_s']:.0f} s")
+
+
+def run_bigval(bench, procs, servers, work, scale):
+    """The bigval scenario on a fresh 3-member cluster of each server, one at a time."""
+    out = {}
+    for who, binary in servers.items():
+        print(f"bigval: {who}", flush=True)
+        wd = work / f"{who}-bigval"
+        wd.mkdir()
+        c = Cluster(procs, binary, wd, 3)
+        c.start()
+        try:
+            out[who] = bigval.run(bench, c, scale)
+        finally:
+            for m in c.names:
+                procs.stop(c.proc[m])
+            shutil.rmtree(wd, ignore_errors=True)
+        print(f"    {out[who]['ops_per_s']:.1f} puts/s, peak RSS KiB {out[who]['peak_rss_kb']}", flush=True)
+    return out
 
 
 def host_facts():

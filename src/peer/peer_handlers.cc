@@ -120,13 +120,19 @@ void ServeSnapshot(RaftHttpTransport& t, const std::string& dir, const net::Http
   if (Removed(t, m->from())) {
     return void(responder.Respond(GoError(403, "cannot process message from removed member", base)));
   }
-  // The database follows the frame: 8 length bytes and the message.
+  // The database follows the frame: 8 length bytes and the message. It goes to a file
+  // from the request's own buffer, here (page cache only, no sync): a copy for another
+  // thread would double the memory a large snapshot takes.
   const size_t offset = 8 + m->ByteSizeLong();
-  auto db = std::make_shared<std::string>(request.body.substr(std::min(offset, request.body.size())));
-  t.RunBlocking([&t, dir, m, db, responder, base] {
-    const uint64_t index = m->snapshot().metadata().index();
-    Result<std::string> saved = dir.empty() ? Result<std::string>(IoError("no snapshot directory"))
-                                            : SaveSnapshotDb(dir, index, *db);
+  const std::string_view db = std::string_view(request.body).substr(std::min(offset, request.body.size()));
+  const uint64_t index = m->snapshot().metadata().index();
+  const uint64_t db_bytes = db.size();
+  Status written = dir.empty() ? IoError("no snapshot directory") : WriteSnapshotDbTemp(dir, index, db);
+  if (!written.ok()) {
+    return void(responder.Respond(GoError(500, "failed to save KV snapshot (" + written.message() + ")", base)));
+  }
+  t.RunBlocking([&t, dir, m, index, db_bytes, responder, base] {
+    Result<std::string> saved = CommitSnapshotDb(dir, index);
     if (!saved.ok()) {
       responder.Respond(GoError(500, "failed to save KV snapshot (" + saved.status().message() + ")", base));
       return;
@@ -134,7 +140,7 @@ void ServeSnapshot(RaftHttpTransport& t, const std::string& dir, const net::Http
     if (Logger* log = t.options().logger) {
       log->Info(kComponent, "received and saved database snapshot [index: " + std::to_string(index) +
                                 ", from: " + membership::IdToString(m->from()) +
-                                ", db size: " + std::to_string(db->size()) + " bytes]");
+                                ", db size: " + std::to_string(db_bytes) + " bytes]");
     }
     t.Deliver(std::move(*m));
     net::HttpResponse ok = base;

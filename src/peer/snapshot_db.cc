@@ -32,13 +32,28 @@ std::string SnapshotDbPath(const std::string& dir, uint64_t index) {
   return dir + "/" + name;
 }
 
-Result<std::string> SaveSnapshotDb(const std::string& dir, uint64_t index, std::string_view bytes) {
-  const std::string path = SnapshotDbPath(dir, index);
-  const std::string temp = path + ".tmp";
+Status WriteSnapshotDbTemp(const std::string& dir, uint64_t index, std::string_view bytes) {
+  const std::string temp = SnapshotDbPath(dir, index) + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("open " + temp);
   Status s = WriteAll(fd, bytes, temp);
-  if (s.ok() && ::fsync(fd) != 0) s = Errno("fsync " + temp);
+  ::close(fd);
+  if (!s.ok()) ::unlink(temp.c_str());
+  return s;
+}
+
+Result<std::string> SaveSnapshotDb(const std::string& dir, uint64_t index, std::string_view bytes) {
+  ETCDPP_RETURN_IF_ERROR(WriteSnapshotDbTemp(dir, index, bytes));
+  return CommitSnapshotDb(dir, index);
+}
+
+Result<std::string> CommitSnapshotDb(const std::string& dir, uint64_t index) {
+  const std::string path = SnapshotDbPath(dir, index);
+  const std::string temp = path + ".tmp";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return Errno("open " + temp);
+  Status s;
+  if (::fsync(fd) != 0) s = Errno("fsync " + temp);
   ::close(fd);
   if (s.ok() && ::rename(temp.c_str(), path.c_str()) != 0) s = Errno("rename " + temp);
   if (!s.ok()) {
