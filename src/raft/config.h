@@ -71,6 +71,9 @@ struct Config {
   // Bytes of uncommitted payload a leader accepts; 0 means no limit (etcd's default).
   uint64_t max_uncommitted_entries_size = kNoLimit;
   int max_inflight_msgs = 256;                        // unacknowledged MsgApps per follower
+  // Bytes of entry payloads in unacknowledged MsgApps per follower; 0 means no limit
+  // (etcd 3.4 has none; later etcd raft calls it MaxInflightBytes).
+  uint64_t max_inflight_bytes = 0;
   bool check_quorum = false;
   bool pre_vote = false;
   ReadOnlyOption read_only_option = ReadOnlyOption::kSafe;

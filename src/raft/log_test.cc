@@ -187,6 +187,23 @@ TEST(Inflights, FreesInOrderAndWraps) {
   EXPECT_EQ(in.Count(), 0);
 }
 
+TEST(Inflights, FullOnceTheBytesInFlightReachTheBound) {
+  Inflights in(100, 1000);
+  in.Add(1, 600);
+  EXPECT_FALSE(in.Full());
+  in.Add(2, 600);  // may pass the bound: the window was not full when it was sent
+  EXPECT_TRUE(in.Full());
+  EXPECT_EQ(in.bytes(), 1200u);
+  in.FreeLE(1);
+  EXPECT_FALSE(in.Full());
+  EXPECT_EQ(in.bytes(), 600u);
+  for (uint64_t i = 3; i <= 10; ++i) in.Add(i, 1);  // grows and wraps with the sizes
+  in.FreeLE(9);
+  EXPECT_EQ(in.bytes(), 1u);
+  in.Reset();
+  EXPECT_EQ(in.bytes(), 0u);
+}
+
 TEST(Progress, ProbeAcceptsOnlyTheOutstandingRejection) {
   Progress pr(10, 8, false);
   pr.match = 5;

@@ -16,8 +16,8 @@ const char* ProgressStateName(ProgressState s);
 
 class Progress {
  public:
-  Progress(uint64_t next, int max_inflight, bool is_learner)
-      : next(next), inflights(max_inflight), is_learner(is_learner) {}
+  Progress(uint64_t next, int max_inflight, bool is_learner, uint64_t max_inflight_bytes = 0)
+      : next(next), inflights(max_inflight, max_inflight_bytes), is_learner(is_learner) {}
 
   void BecomeProbe();
   void BecomeReplicate();

@@ -24,7 +24,7 @@ void ProgressTracker::AddVoter(uint64_t id, uint64_t next) {
     it->second.is_learner = false;
     return;
   }
-  auto& pr = progress_.emplace(id, Progress(next, max_inflight_, false)).first->second;
+  auto& pr = progress_.emplace(id, Progress(next, max_inflight_, false, max_inflight_bytes_)).first->second;
   // A new member gets a full election timeout before check-quorum counts it as silent.
   pr.recent_active = true;
 }
@@ -37,7 +37,7 @@ void ProgressTracker::AddLearner(uint64_t id, uint64_t next) {
     it->second.is_learner = true;
     return;
   }
-  auto& pr = progress_.emplace(id, Progress(next, max_inflight_, true)).first->second;
+  auto& pr = progress_.emplace(id, Progress(next, max_inflight_, true, max_inflight_bytes_)).first->second;
   pr.recent_active = true;
 }
 

@@ -17,7 +17,8 @@ enum class VoteResult { kPending, kLost, kWon };
 
 class ProgressTracker {
  public:
-  explicit ProgressTracker(int max_inflight) : max_inflight_(max_inflight) {}
+  explicit ProgressTracker(int max_inflight, uint64_t max_inflight_bytes = 0)
+      : max_inflight_(max_inflight), max_inflight_bytes_(max_inflight_bytes) {}
 
   // Adds a member (or changes its role); a new member starts probing at next.
   void AddVoter(uint64_t id, uint64_t next);
@@ -46,9 +47,11 @@ class ProgressTracker {
   VoteResult TallyVotes(int* granted, int* rejected) const;
 
   int max_inflight() const { return max_inflight_; }
+  uint64_t max_inflight_bytes() const { return max_inflight_bytes_; }
 
  private:
   int max_inflight_;
+  uint64_t max_inflight_bytes_;
   std::vector<uint64_t> voters_;
   std::vector<uint64_t> learners_;
   std::map<uint64_t, Progress> progress_;

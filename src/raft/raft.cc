@@ -65,7 +65,7 @@ Raft::Raft(const Config& c)
       max_msg_size_(c.max_size_per_msg),
       max_uncommitted_size_(c.max_uncommitted_entries_size == 0 ? kNoLimit
                                                                  : c.max_uncommitted_entries_size),
-      prs_(c.max_inflight_msgs),
+      prs_(c.max_inflight_msgs, c.max_inflight_bytes),
       read_only_(c.read_only_option),
       check_quorum_(c.check_quorum),
       pre_vote_(c.pre_vote),
@@ -106,7 +106,7 @@ void Raft::Reset(uint64_t term) {
   uint64_t last = log_.LastIndex();
   for (auto& [id, pr] : prs_.progress()) {
     bool learner = pr.is_learner;
-    pr = Progress(last + 1, prs_.max_inflight(), learner);
+    pr = Progress(last + 1, prs_.max_inflight(), learner, prs_.max_inflight_bytes());
     if (id == id_) pr.match = last;
   }
   pending_conf_index_ = 0;
@@ -240,12 +240,13 @@ bool Raft::MaybeSendAppend(uint64_t to, bool send_if_empty) {
     size_t n = ents->size();
     if (n != 0) {
       uint64_t last = ents->back().index();
+      const uint64_t bytes = PayloadsSize(*ents);
       auto* out = m.mutable_entries();
       out->Reserve(static_cast<int>(n));
       for (auto& e : *ents) *out->Add() = std::move(e);
       if (pr->state == ProgressState::kReplicate) {
         pr->OptimisticUpdate(last);
-        pr->inflights.Add(last);
+        pr->inflights.Add(last, bytes);
       } else if (pr->state == ProgressState::kProbe) {
         pr->probe_sent = true;
       } else {

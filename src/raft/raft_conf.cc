@@ -136,7 +136,7 @@ bool Raft::Restore(const raftpb::Snapshot& s) {
     return false;
   }
   log_.Restore(s);
-  prs_ = ProgressTracker(prs_.max_inflight());
+  prs_ = ProgressTracker(prs_.max_inflight(), prs_.max_inflight_bytes());
   ApplyConfState(cs);
   Progress* self = prs_.Get(id_);
   self->MaybeUpdate(self->next - 1);

@@ -231,6 +231,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
   // batches instead of one copy of everything.
   rc.max_committed_size_per_ready = rc.max_size_per_msg;
   rc.max_inflight_msgs = 4096 / 8;
+  // What a follower that is catching up may have on its way to it at once: a quarter of
+  // the log tail, so its receive queue and ours stay within the memory the tail bounds.
+  rc.max_inflight_bytes = std::max<uint64_t>(s.config.raft_log_tail_bytes / 4, 2 * rc.max_size_per_msg);
   // Every member bounds its own proposals in bytes (ProposalBudget); this bounds what a
   // leader accepts from all of them together.
   rc.max_uncommitted_entries_size = std::max<uint64_t>(4 * s.config.raft_log_tail_bytes, 8 << 20);

@@ -72,7 +72,7 @@ Result<raft::Entries> TailStorage::ReadBack(uint64_t lo, uint64_t hi, uint64_t m
       // Released by a WAL purge (or unreadable): the follower needs a snapshot.
       if (options_.logger && read.status().code() != StatusCode::kNotFound) {
         options_.logger->Warn("etcdserver", "failed to read raft entries back from the WAL",
-                              {{"index", std::to_string(lo)}, {"error", read.status().ToString()}});
+                              {LogField::Uint("index", lo), LogField::Str("error", read.status().ToString())});
       }
       return raft::ErrCompacted();
     }
@@ -83,7 +83,7 @@ Result<raft::Entries> TailStorage::ReadBack(uint64_t lo, uint64_t hi, uint64_t m
       if (e.index() != lo + k || !term.ok() || *term != e.term()) {
         if (options_.logger) {
           options_.logger->Warn("etcdserver", "raft entry read back from the WAL does not match the log",
-                                {{"index", std::to_string(lo + k)}});
+                                {LogField::Uint("index", lo + k)});
         }
         return raft::ErrCompacted();
       }
@@ -91,9 +91,8 @@ Result<raft::Entries> TailStorage::ReadBack(uint64_t lo, uint64_t hi, uint64_t m
     read_back_entries_ += read->size();
     if (options_.logger) {
       options_.logger->Info("etcdserver", "read raft entries back from the WAL",
-                            {{"first-index", std::to_string(lo)},
-                             {"last-index", std::to_string(lo + read->size() - 1)},
-                             {"count", std::to_string(read->size())}});
+                            {LogField::Uint("first-index", lo), LogField::Uint("last-index", lo + read->size() - 1),
+                             LogField::Uint("count", read->size())});
     }
     for (auto& e : *read) ahead_.push_back(std::move(e));
   }

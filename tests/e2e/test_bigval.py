@@ -15,7 +15,8 @@ from etcdpp_e2e import wait_until
 HOSTS = {"big0": "127.0.14.10", "big1": "127.0.14.11", "big2": "127.0.14.12"}
 CLUSTER = ",".join(f"{n}=http://{ip}:2380" for n, ip in HOSTS.items())
 TAIL_BYTES = 8 << 20
-# Generous: the values written are several times this; etcd 3.4 holds all of them.
+# Generous bounds (members peak at a quarter to a half of them); etcd 3.4 would hold
+# every value written in memory, more than the bound.
 PEAK_RSS_MAX_KB = 200 * 1024
 READ_BACK_LINE = "read raft entries back from the WAL"
 SNAPSHOT_SENT_LINE = "sent out successfully"
@@ -161,19 +162,20 @@ def stop_follower_write_restart(c, count, size):
     return leader, follower, peaks
 
 
-def assert_peak_rss_bounded(peaks):
+def assert_peak_rss_bounded(peaks, max_kb=PEAK_RSS_MAX_KB):
     for name, peak in peaks.items():
-        assert peak < PEAK_RSS_MAX_KB, f"{name} peaked at {peak} KiB of RSS"
+        assert peak < max_kb, f"{name} peaked at {peak} KiB of RSS"
 
 
 def test_follower_catches_up_from_entries_read_back_from_the_wal(start_cluster):
     # No snapshot during the run: everything the follower missed is still in the WAL, and
-    # most of it (48 MiB written, an 8 MiB tail) only there.
+    # most of it (100 MiB written, an 8 MiB tail) only there. Nothing bigger than a value
+    # crosses the network at once here, so the bound is below the data written.
     c = start_cluster("--snapshot-count", "100000")
-    leader, _, peaks = stop_follower_write_restart(c, count=96, size=512 * 1024)
+    leader, _, peaks = stop_follower_write_restart(c, count=200, size=512 * 1024)
     assert READ_BACK_LINE in c.log(leader)
     assert SNAPSHOT_SENT_LINE not in c.log(leader)
-    assert_peak_rss_bounded(peaks)
+    assert_peak_rss_bounded(peaks, max_kb=96 * 1024)
 
 
 def test_follower_behind_the_purged_wal_catches_up_from_a_snapshot(start_cluster):
