@@ -71,6 +71,10 @@ struct EtcdServer::Impl {
   std::unique_ptr<snap::Snapshotter> snapshotter;
   raftpb::Snapshot snapshot;  // the newest at open (index 0: none)
   std::unique_ptr<TailStorage> storage;  // made in Open, once the WAL dir is known
+  // Bytes of proposals in flight, bounded by --experimental-raft-log-tail-bytes: more
+  // than the log keeps in memory would only queue up. Declared before everything that
+  // may answer a waiter, so that it outlives them all.
+  std::unique_ptr<ProposalBudget> proposal_budget;
   std::unique_ptr<raft::SplitMixRng> rng;
   std::unique_ptr<RaftLogAdapter> raft_log;
   std::unique_ptr<IdGenerator> ids;
@@ -86,9 +90,6 @@ struct EtcdServer::Impl {
   LeaseForwarder* lease_forwarder = nullptr;
   std::unique_ptr<LeaseLoop> lease_loop;
   std::atomic<bool> stopped{false};
-  // Bytes of proposals in flight, bounded by --experimental-raft-log-tail-bytes: more
-  // than the log keeps in memory would only queue up.
-  std::unique_ptr<ProposalBudget> proposal_budget;
   std::atomic<bool> published{false};
   bool joining = false;  // a new member of a running cluster (--initial-cluster-state existing)
   // steady_clock milliseconds from which removed() is true; 0 while a member.
