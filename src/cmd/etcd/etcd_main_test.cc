@@ -130,6 +130,22 @@ TEST_F(ConfigFileTest, MalformedUrlIsPrintedBareWithExitOne) {
             "unexpected error setting up listen-peer-urls: URL address does not have the form \"host:port\": http://foo\n");
 }
 
+TEST(EtcdCommandLine, RaftLogTailBytesIsOursAndDefaultsTo64MiB) {
+  CliRun defaults({"--name", "n1"});
+  ASSERT_FALSE(defaults.loaded.exit_status.has_value());
+  EXPECT_EQ(defaults.config().experimental_raft_log_tail_bytes, uint64_t{64} << 20);
+  CliRun set({"--experimental-raft-log-tail-bytes", "8388608"}, {});
+  ASSERT_FALSE(set.loaded.exit_status.has_value()) << set.err.str();
+  EXPECT_EQ(set.config().experimental_raft_log_tail_bytes, 8388608u);
+}
+
+TEST_F(ConfigFileTest, RaftLogTailBytesFromTheFile) {
+  std::string path = Write("experimental-raft-log-tail-bytes: 1048576\n");
+  CliRun r({"--config-file", path});
+  ASSERT_FALSE(r.loaded.exit_status.has_value()) << r.err.str();
+  EXPECT_EQ(r.config().experimental_raft_log_tail_bytes, 1048576u);
+}
+
 TEST_F(ConfigFileTest, InvalidSettingExitsOne) {
   std::string path = Write("heartbeat-interval: 0\n");
   CliRun r({"--config-file", path});
