@@ -181,17 +181,35 @@ Status EtcdServer::Impl::RestartFromWal() {
   at.set_index(snapshot.metadata().index());
   at.set_term(snapshot.metadata().term());
   ETCDPP_ASSIGN_OR_RETURN(wal, wal::Wal::Open(&fs, config.wal_dir, at, wo));
-  ETCDPP_ASSIGN_OR_RETURN(wal::Wal::Contents contents, wal->ReadAll());
+  // Replay straight into the raft log, whose memory tail is bounded: entries the backend
+  // already applied (committed, so never rewritten) may leave memory at once and are
+  // read back from the WAL if raft asks for them again.
+  uint64_t applied = 0;
+  {
+    ETCDPP_ASSIGN_OR_RETURN(auto read_tx, backend->BeginRead());
+    ETCDPP_ASSIGN_OR_RETURN(backend::ConsistentIndex ci, backend::ReadConsistentIndex(read_tx));
+    read_tx.End();
+    applied = ci.index;
+  }
+  if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage->ApplySnapshot(snapshot));
+  raftpb::HardState replaying;
+  replaying.set_commit(applied);
+  storage->SetHardState(replaying);
+  storage->MarkHandedToApply(applied);
+  std::vector<raftpb::Entry> conf_entries;  // for RecoverMembersFromLog; later writes win
+  ETCDPP_ASSIGN_OR_RETURN(wal::Wal::Contents contents, wal->ReadAll([&](raftpb::Entry&& e) {
+    while (!conf_entries.empty() && conf_entries.back().index() >= e.index()) conf_entries.pop_back();
+    if (e.type() == raftpb::EntryConfChange) conf_entries.push_back(e);
+    return storage->Append(std::move(e));
+  }));
   etcdserverpb::Metadata md;
   if (!md.ParseFromString(contents.metadata)) return Corruption("wal: unreadable metadata");
   config.member_id = md.nodeid();
   config.cluster_id = md.clusterid();
   cluster = std::make_unique<Cluster>(config.member_id, config.cluster_id);
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
-  ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(contents.entries));
-  if (snapshot.metadata().index() > 0) ETCDPP_RETURN_IF_ERROR(storage->ApplySnapshot(snapshot));
+  ETCDPP_RETURN_IF_ERROR(RecoverMembersFromLog(conf_entries));
   storage->SetHardState(contents.state);
-  ETCDPP_RETURN_IF_ERROR(storage->Append(std::move(contents.entries)));
   if (log()) {
     log()->Info("etcdserver", "restarting member " + membership::IdToString(config.member_id) +
                                   " in cluster " + membership::IdToString(config.cluster_id) +

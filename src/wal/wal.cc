@@ -92,13 +92,16 @@ Result<std::unique_ptr<Wal>> Wal::OpenAt(base::FileSystem* fs, const std::string
   return w;
 }
 
-Result<Wal::Contents> Wal::ReadAll() {
+Result<Wal::Contents> Wal::ReadAll() { return ReadAll(nullptr); }
+
+Result<Wal::Contents> Wal::ReadAll(const std::function<Status(raftpb::Entry&&)>& sink) {
   if (read_done_) return FailedPrecondition("wal: decoder not found");
   read_done_ = true;
   std::vector<SegmentSource> sources;
   for (auto& s : segments_) sources.push_back({s.name.name, s.file.get()});
   Decoder decoder(std::move(sources));
   Contents out;
+  uint64_t entries = 0;  // entries after the snapshot so far, kept or handed to the sink
   bool have_metadata = false;
   bool match = false;
   Record rec;
@@ -112,10 +115,15 @@ Result<Wal::Contents> Wal::ReadAll() {
         last_index_ = e.index();
         if (e.index() > start_.index()) {
           const uint64_t up = e.index() - start_.index() - 1;
-          if (up > out.entries.size()) return OutOfRange("wal: slice bounds out of range");
+          if (up > entries) return OutOfRange("wal: slice bounds out of range");
           // A rewritten index replaces that entry and everything after it.
-          out.entries.resize(up);
-          out.entries.push_back(std::move(e));
+          entries = up + 1;
+          if (sink) {
+            ETCDPP_RETURN_IF_ERROR(sink(std::move(e)));
+          } else {
+            out.entries.resize(up);
+            out.entries.push_back(std::move(e));
+          }
         }
         break;
       }

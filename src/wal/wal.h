@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -70,6 +71,11 @@ class Wal {
   // found", "wal: snapshot mismatch", "wal: conflicting metadata found", "wal: slice
   // bounds out of range" or a corruption naming segment and offset. Once only.
   Result<Contents> ReadAll();
+  // ReadAll handing each entry after the snapshot to `sink` as it is decoded instead of
+  // keeping it (Contents::entries stays empty), so replay never holds the whole log. An
+  // entry at an index already handed over replaces that one and everything after it
+  // (raft storage's Append does exactly that); an error from the sink stops the replay.
+  Result<Contents> ReadAll(const std::function<Status(raftpb::Entry&&)>& sink);
 
   // Appends entries then the hard state (skipped when empty), with one fdatasync when
   // raft requires it (new entries, or a term or vote change). Entries must set every

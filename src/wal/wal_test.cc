@@ -89,6 +89,25 @@ TEST_F(WalTest, ConflictingEntriesReplaceTheSuffix) {
   EXPECT_EQ(c.entries[2].term(), 2u);
 }
 
+TEST_F(WalTest, ReplayIntoASinkHandsEveryEntryInWriteOrderAndKeepsNone) {
+  auto w = CreateWal();
+  ASSERT_TRUE(w->Save(MakeState(1, 1, 1), MakeEntries(1, 1, 5)).ok());
+  ASSERT_TRUE(w->Save(MakeState(2, 2, 3), MakeEntries(2, 3, 1)).ok());
+  ASSERT_TRUE(w->Close().ok());
+  auto r = Wal::Open(&fs_, dir(), {}, {});
+  ASSERT_TRUE(r.ok());
+  std::vector<std::pair<uint64_t, uint64_t>> seen;  // (index, term)
+  auto c = (*r)->ReadAll([&](raftpb::Entry&& e) {
+    seen.emplace_back(e.index(), e.term());
+    return Status::Ok();
+  });
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_TRUE(c->entries.empty());
+  EXPECT_EQ(c->state.commit(), 3u);
+  EXPECT_EQ(seen, (std::vector<std::pair<uint64_t, uint64_t>>{{1, 1}, {2, 1}, {3, 1}, {4, 1}, {5, 1}, {3, 2}}));
+  ASSERT_TRUE((*r)->Close().ok());
+}
+
 TEST_F(WalTest, AppendsAfterReplayContinueTheCrcChain) {
   CreateWal()->Close().IgnoreError();
   {
