@@ -85,6 +85,6 @@ def run(bench, cluster, scale):
     count = sum(s["count"] for s in sections)
     secs = sum(s["count"] / s["ops_per_s"] for s in sections if s["ops_per_s"])
     p99 = max((s["latency_ms"]["p99"] for s in sections), default=None)
-    return {"total": total, "ops_per_s": count / secs if secs else None, "p99_ms": p99,
+    return {"total": total, "leader": leader, "follower": follower, "follower_first_peak_kb": stopped_peak, "ops_per_s": count / secs if secs else None, "p99_ms": p99,
             "peak_rss_kb": peaks, "catch_up_s": catch_up_s, "follower_keys": key_count(f_ep),
             "hashkv_equal": len(hashes) == 1 and None not in hashes, "errors": errors, "halves": halves}

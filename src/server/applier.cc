@@ -12,6 +12,14 @@ namespace {
 
 // How many Ready batches may wait for the apply thread before the raft thread blocks.
 constexpr size_t kMaxQueuedTasks = 64;
+// And in bytes of entries: 64 tasks of 1 MiB values would be 64 MiB waiting here.
+constexpr uint64_t kMaxQueuedBytes = 16 << 20;
+
+uint64_t TaskBytes(const ApplyTask& task) {
+  uint64_t bytes = 0;
+  for (const auto& e : task.entries) bytes += e.data().size();
+  return bytes;
+}
 
 template <typename Resp>
 ApplyResult Ok(std::unique_ptr<Resp> resp) {
@@ -46,7 +54,9 @@ void Applier::Stop() {
 
 void Applier::Apply(ApplyTask task) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stop_ || queue_.size() < kMaxQueuedTasks; });
+  cv_.wait(lock, [&] {
+    return stop_ || (queue_.size() < kMaxQueuedTasks && (queue_.empty() || queued_bytes_ < kMaxQueuedBytes));
+  });
   if (stop_) {
     // Nobody will apply it; let a raft thread waiting on a conf change move on.
     if (task.has_conf_change && raft_) {
@@ -55,6 +65,7 @@ void Applier::Apply(ApplyTask task) {
     }
     return;
   }
+  queued_bytes_ += TaskBytes(task);
   queue_.push_back(std::move(task));
   cv_.notify_all();
 }
@@ -79,6 +90,7 @@ void Applier::Run() {
       if (stop_) return;
       task = std::move(queue_.front());
       queue_.pop_front();
+      queued_bytes_ -= TaskBytes(task);
     }
     cv_.notify_all();  // room in the queue for the raft thread
     ApplyTaskNow(task);

@@ -117,6 +117,7 @@ class Applier final : public ApplySink {
   std::mutex mu_;  // guards queue_, stop_ and waiters_
   std::condition_variable cv_;
   std::deque<ApplyTask> queue_;
+  uint64_t queued_bytes_ = 0;  // entry payloads in queue_
   bool stop_ = false;
   std::multimap<uint64_t, std::function<void()>> waiters_;
 
