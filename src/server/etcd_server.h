@@ -98,6 +98,9 @@ class EtcdServer {
 
   // KV.
   void Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeResponse> done);
+  // Range answered with the encoded RangeResponse: the key-values are copied once, from the
+  // backend into the answer (what the gRPC service sends).
+  void RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> done);
   void Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done);
   void DeleteRange(etcdserverpb::DeleteRangeRequest r, Done<etcdserverpb::DeleteRangeResponse> done);
   void Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse> done);
