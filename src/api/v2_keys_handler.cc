@@ -1,5 +1,6 @@
 #include "api/v2_keys_handler.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/version_handler.h"
@@ -25,11 +26,18 @@ int HexValue(char c) {
   return -1;
 }
 
+// Adds X-Etcd-Cluster-ID where Go writes it: headers go out sorted by name.
+std::vector<std::pair<std::string, std::string>> WithClusterId(std::vector<std::pair<std::string, std::string>> headers,
+                                                               uint64_t cluster_id) {
+  headers.emplace_back("X-Etcd-Cluster-Id", membership::IdToString(cluster_id));
+  std::stable_sort(headers.begin(), headers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return headers;
+}
+
 net::HttpResponse ToNet(v2store::HttpResponse r, uint64_t cluster_id) {
   net::HttpResponse out;
   out.status = r.status;
-  out.headers = std::move(r.headers);
-  out.headers.emplace_back("X-Etcd-Cluster-ID", membership::IdToString(cluster_id));
+  out.headers = WithClusterId(std::move(r.headers), cluster_id);
   out.body = std::move(r.body);
   return out;
 }
@@ -189,8 +197,7 @@ void V2KeysApi::StartWatchResponse(const etcdserverpb::Request& r, net::HttpResp
   }
   v2store::WatcherPtr watcher = *watched;
   v2store::HttpResponse head = v2store::RenderWatchStart(*watcher, server_->committed_index(), server_->raft_term());
-  head.headers.emplace_back("X-Etcd-Cluster-ID", membership::IdToString(cluster_id));
-  responder.StartStream(head.status, std::move(head.headers));
+  responder.StartStream(head.status, WithClusterId(std::move(head.headers), cluster_id));
   auto session = std::make_shared<WatchSession>(watcher, responder, r.stream(),
                                                 std::chrono::steady_clock::now() + watch_timeout_);
   {

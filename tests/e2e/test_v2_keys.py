@@ -1,0 +1,154 @@
+"""One scripted curl session on /v2/keys run against our member and against etcd 3.4.23
+(--enable-v2), one after the other with the same flags and addresses (so the same member
+and cluster IDs): every answer must have the same status, headers and body, modulo times,
+remaining TTLs and raft indexes."""
+import difflib
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from etcdpp_e2e import wait_until
+
+HOST = "127.0.10.1"
+BASE = f"http://{HOST}:2379"
+
+# (curl arguments after -s -i, path). Order matters: store indexes are compared too.
+SESSION = [
+    (["-X", "PUT", "-d", "value=bar"], "/v2/keys/foo"),
+    ([], "/v2/keys/foo"),
+    ([], "/v2/keys/missing"),
+    (["-X", "PUT", "-d", "value=baz", "-d", "prevExist=false"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=baz", "-d", "prevExist=true"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=baz", "-d", "prevExist=true"], "/v2/keys/nothere"),
+    (["-X", "PUT", "-d", "value=qux", "-d", "prevValue=nope"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=qux", "-d", "prevValue=baz"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=qux", "-d", "prevIndex=1"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=x", "-d", "prevIndex=abc"], "/v2/keys/foo"),
+    (["-X", "PUT"], "/v2/keys/dir?dir=true"),
+    (["-X", "PUT", "-d", "value=1"], "/v2/keys/dir/a"),
+    (["-X", "PUT", "-d", "value=2"], "/v2/keys/dir/sub/b"),
+    (["-X", "PUT", "-d", "value=v"], "/v2/keys/dir"),
+    (["-X", "POST", "-d", "value=first"], "/v2/keys/queue"),
+    (["-X", "POST", "-d", "value=second"], "/v2/keys/queue"),
+    ([], "/v2/keys/queue?sorted=true"),
+    (["-X", "PUT", "-d", "value=secret"], "/v2/keys/_hidden"),
+    ([], "/v2/keys/?recursive=true&sorted=true"),
+    ([], "/v2/keys/dir?recursive=true&sorted=true"),
+    ([], "/v2/keys/_hidden"),
+    ([], "/v2/keys/dir/a?quorum=true"),
+    (["-X", "PUT", "-d", "value=t", "-d", "ttl=100"], "/v2/keys/ttlkey"),
+    ([], "/v2/keys/ttlkey"),
+    (["-X", "PUT", "-d", "ttl=200", "-d", "refresh=true", "-d", "prevExist=true"], "/v2/keys/ttlkey"),
+    (["-X", "PUT", "-d", "value=x", "-d", "ttl=200", "-d", "refresh=true"], "/v2/keys/ttlkey"),
+    (["-X", "PUT", "-d", "refresh=true"], "/v2/keys/ttlkey"),
+    (["-X", "PUT", "-d", "value=t", "-d", "ttl=abc"], "/v2/keys/ttlkey"),
+    (["-X", "PUT", "-d", "value=p", "-d", "ttl="], "/v2/keys/ttlkey"),
+    ([], "/v2/keys/ttlkey"),
+    (["-X", "DELETE"], "/v2/keys/dir"),
+    (["-X", "DELETE"], "/v2/keys/dir?dir=true"),
+    (["-X", "DELETE", "-d", "x=1"], "/v2/keys/dir/a?prevValue=2"),
+    (["-X", "DELETE"], "/v2/keys/dir/a?prevValue=1"),
+    (["-X", "DELETE"], "/v2/keys/dir?recursive=true"),
+    ([], "/v2/keys/dir"),
+    (["-I"], "/v2/keys/foo"),
+    (["-I"], "/v2/keys/missing"),
+    (["-X", "PATCH"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=w"], "/v2/keys/foo?wait=true"),
+    ([], "/v2/keys/foo?wait=true&waitIndex=4"),
+    ([], "/v2/keys/?wait=true&recursive=true&waitIndex=7"),
+    ([], "/v2/keys/foo?wait=true&waitIndex=1"),
+    (["-X", "PUT", "-d", "value=quiet", "-d", "noValueOnSuccess=true"], "/v2/keys/foo"),
+    (["-X", "PUT", "-d", "value=v"], "/v2/keys/"),
+    (["-X", "DELETE"], "/v2/keys/"),
+    (["-X", "PUT", "-d", "value=x", "-d", "dir=true"], "/v2/keys/d2"),
+]
+
+NORMALIZE = [
+    (re.compile(r"^(Date|Content-Length|X-Raft-Index|X-Raft-Term): .*$", re.M | re.I), r"\1: X"),
+    # etcd adds CORS headers to every client-port answer; ours does not (docs/compatibility.md).
+    (re.compile(r"^Access-Control-Allow-[A-Za-z]+: .*\n", re.M | re.I), ""),
+    (re.compile(r'"expiration":"[^"]*"'), '"expiration":"T"'),
+    (re.compile(r'"ttl":\d+'), '"ttl":N'),
+]
+
+
+def normalize(text):
+    for pattern, repl in NORMALIZE:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def curl(*args, timeout=15):
+    out = subprocess.run(["curl", "-s", "-i", "--max-time", "10", *args], capture_output=True, text=True,
+                         timeout=timeout)
+    return out.stdout.replace("\r\n", "\n")
+
+
+def store_stats():
+    return json.loads(curl(f"{BASE}/v2/stats/store").split("\n\n", 1)[1])
+
+
+def run_session(procs, binary, workdir):
+    workdir.mkdir()
+    args = [binary, "--name", "default", "--data-dir", str(workdir / "data"), "--enable-v2",
+            "--listen-client-urls", BASE, "--advertise-client-urls", BASE,
+            "--listen-peer-urls", f"http://{HOST}:2380", "--initial-advertise-peer-urls", f"http://{HOST}:2380",
+            "--initial-cluster", f"default=http://{HOST}:2380"]
+    p = procs.start(args, log_path=str(workdir / "member.log"), cwd=str(workdir))
+    wait_until(lambda: p.poll() is not None or '"true"' in curl(f"{BASE}/health"), timeout=30,
+               what=f"{binary} to serve")
+    assert p.poll() is None, (workdir / "member.log").read_text()
+    transcript = []
+    for extra, path in SESSION:
+        transcript.append(f"$ curl {' '.join(extra)} {path}\n{curl(*extra, BASE + path)}\n")
+
+    # A key that expires: its expire event is then answered from the history.
+    created = curl("-X", "PUT", "-d", "value=gone", "-d", "ttl=1", f"{BASE}/v2/keys/short")
+    transcript.append(f"$ curl -X PUT -d value=gone -d ttl=1 /v2/keys/short\n{created}\n")
+    index = json.loads(created.split("\n\n", 1)[1])["node"]["modifiedIndex"]
+    wait_until(lambda: curl(f"{BASE}/v2/keys/short").startswith("HTTP/1.1 404"), timeout=10,
+               what="the TTL key to expire")
+    transcript.append(f"$ curl /v2/keys/short\n{curl(BASE + '/v2/keys/short')}\n")
+    transcript.append(f"$ curl /v2/keys/short?wait=true&waitIndex={index + 1}\n"
+                      f"{curl(f'{BASE}/v2/keys/short?wait=true&waitIndex={index + 1}')}\n")
+
+    # A long poll: the watch is registered (the store counts it) before the write wakes it.
+    before = store_stats()["watchers"]
+    watch = subprocess.Popen(["curl", "-s", "-i", "--max-time", "20", f"{BASE}/v2/keys/later?wait=true"],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: store_stats()["watchers"] == before + 1, timeout=10, what="the watch to register")
+        curl("-X", "PUT", "-d", "value=now", f"{BASE}/v2/keys/later")
+        out, _ = watch.communicate(timeout=20)
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+            watch.wait()
+    transcript.append(f"$ curl /v2/keys/later?wait=true  (woken by a PUT)\n{out.replace(chr(13), '')}\n")
+    procs.stop(p)
+    return normalize("".join(transcript))
+
+
+def test_v2_keys_session_answers_as_etcd_does(procs, etcd_bin, tmp_path):
+    if shutil.which("etcd") is None:
+        pytest.skip("etcd 3.4 is not installed")
+    ours = run_session(procs, etcd_bin, tmp_path / "ours")
+    theirs = run_session(procs, shutil.which("etcd"), tmp_path / "etcd")
+    (tmp_path / "ours.txt").write_text(ours)
+    (tmp_path / "etcd.txt").write_text(theirs)
+    diff = "".join(difflib.unified_diff(theirs.splitlines(True), ours.splitlines(True), "etcd 3.4", "etcdpp"))
+    assert ours == theirs, diff
+
+
+def test_v2_api_is_off_without_enable_v2(procs, etcd_bin, tmp_path):
+    args = [etcd_bin, "--name", "default", "--data-dir", str(tmp_path / "data"),
+            "--listen-client-urls", BASE, "--advertise-client-urls", BASE,
+            "--listen-peer-urls", f"http://{HOST}:2380", "--initial-advertise-peer-urls", f"http://{HOST}:2380",
+            "--initial-cluster", f"default=http://{HOST}:2380"]
+    p = procs.start(args, log_path=str(tmp_path / "member.log"), cwd=str(tmp_path))
+    wait_until(lambda: p.poll() is not None or '"true"' in curl(f"{BASE}/health"), timeout=30, what="serving")
+    for path in ["/v2/keys/foo", "/v2/members", "/v2/stats/self", "/new"]:
+        assert curl(BASE + path).startswith("HTTP/1.1 404"), path
