@@ -3,6 +3,7 @@ replicated through raft, TTL keys expire everywhere, keys survive raft snapshots
 restart; /v2/members, /v2/stats/* and the /new discovery endpoint."""
 import json
 import re
+import signal
 import subprocess
 
 from etcdpp_e2e import wait_until
@@ -173,3 +174,40 @@ def test_v2_members_stats_and_discovery(procs, etcd_bin, tmp_path):
     assert status == 200 and other != body
     assert json.loads(curl(other + "/_config/size")[1])["node"]["value"] == "3"
     assert curl(url("v1", "/new?size=abc")) == (400, 'strconv.Atoi: parsing "abc": invalid syntax\n')
+
+
+def test_v2_keys_reach_a_far_behind_follower_through_a_snapshot(procs, etcd_bin, tmp_path):
+    import etcd3
+    c = Cluster(procs, etcd_bin, tmp_path)
+    for n in HOSTS:
+        c.start(n)
+    c.wait_healthy(HOSTS)
+    wait_until(lambda: c.leader() is not None, timeout=10, what="a leader")
+    leader = c.leader()
+    follower = next(n for n in HOSTS if n != leader)
+    assert curl("-X", "PUT", "-d", "value=before", url(leader, "/v2/keys/v2/before"))[0] == 201
+    wait_until(lambda: get_value(follower, "v2/before") == "before", timeout=10, what="the first key on the follower")
+    procs.stop(c.proc[follower], sig=signal.SIGKILL)
+
+    # More entries than the leader keeps for catching up (5000) after its snapshots.
+    for i in range(20):
+        assert curl("-X", "PUT", "-d", f"value={i}", url(leader, f"/v2/keys/v2/k{i:02d}"))[0] == 201
+    client = etcd3.client(host=HOSTS[leader], port=2379)
+    try:
+        for i in range(5200):
+            client.put(f"v3/{i:05d}", "x")
+    finally:
+        client.close()
+    assert curl("-X", "PUT", "-d", "value=last", url(leader, "/v2/keys/v2/last"))[0] == 201
+
+    c.start(follower)
+    c.wait_healthy([follower])
+    wait_until(lambda: get_value(follower, "v2/last") == "last", timeout=60, what="the follower to catch up")
+    assert "finished applying incoming snapshot" in c.log(follower)
+    status, body = curl(url(follower, "/v2/keys/v2?recursive=true&sorted=true"))
+    assert status == 200
+    values = {n["key"]: n["value"] for n in json.loads(body)["node"]["nodes"]}
+    assert values == {"/v2/before": "before", "/v2/last": "last", **{f"/v2/k{i:02d}": str(i) for i in range(20)}}
+    # Same store on both: the key has the same index on the follower as on the leader.
+    assert json.loads(curl(url(leader, "/v2/keys/v2/last"))[1])["node"]["modifiedIndex"] == \
+        json.loads(curl(url(follower, "/v2/keys/v2/last"))[1])["node"]["modifiedIndex"]
