@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/version_handler.h"
+#include "base/url.h"
 #include "membership/member.h"
 #include "server/errors.h"
 #include "v2store/go_text.h"
@@ -49,7 +50,20 @@ net::HttpResponse WithCluster(net::HttpResponse r, uint64_t cluster_id) {
   return r;
 }
 
-// The peerURLs of a create or update request, or the 415/400 answer.
+// encoding/json's error for a body that is not JSON, in its common forms.
+std::string GoJsonSyntaxError(std::string_view body) {
+  const size_t at = body.find_first_not_of(" \t\r\n");
+  if (at == std::string_view::npos) return "unexpected end of JSON input";
+  const char c = body[at];
+  if (c != '{' && c != '[' && c != '"' && c != '-' && !(c >= '0' && c <= '9') && c != 't' && c != 'f' &&
+      c != 'n') {
+    return std::string("invalid character '") + c + "' looking for beginning of value";
+  }
+  return "unexpected end of JSON input";
+}
+
+// The peerURLs of a create or update request (checked and sorted as etcd's types.NewURLs
+// does), or the 415/400 answer.
 std::optional<net::HttpResponse> ParsePeerUrls(const net::HttpRequest& req, std::vector<std::string>& urls) {
   std::string ctype(req.Header("content-type"));
   if (size_t semi = ctype.find(';'); semi != std::string::npos) {
@@ -62,13 +76,26 @@ std::optional<net::HttpResponse> ParsePeerUrls(const net::HttpRequest& req, std:
     return V2HttpError(415, "Bad Content-Type " + ctype + ", accept application/json");
   }
   auto j = nlohmann::json::parse(req.body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return V2HttpError(400, "invalid character in request body");
-  auto it = j.find("peerURLs");
-  if (it == j.end() || !it->is_array()) return V2HttpError(400, "json: cannot unmarshal peerURLs");
-  for (const auto& u : *it) {
-    if (!u.is_string()) return V2HttpError(400, "json: cannot unmarshal peerURLs");
-    urls.push_back(u.get<std::string>());
+  if (j.is_discarded()) return V2HttpError(400, GoJsonSyntaxError(req.body));
+  std::vector<std::string> given;
+  if (j.is_object()) {
+    if (auto it = j.find("peerURLs"); it != j.end() && !it->is_null()) {
+      if (!it->is_array()) {
+        return V2HttpError(400, "json: cannot unmarshal " + std::string(it->type_name()) +
+                                    " into Go struct field .peerURLs of type []string");
+      }
+      for (const auto& u : *it) {
+        if (!u.is_string()) {
+          return V2HttpError(400, "json: cannot unmarshal " + std::string(u.type_name()) +
+                                      " into Go struct field .peerURLs of type string");
+        }
+        given.push_back(u.get<std::string>());
+      }
+    }
   }
+  auto parsed = ParseUrlList(given);
+  if (!parsed.ok()) return V2HttpError(400, parsed.status().message());
+  for (const auto& u : *parsed) urls.push_back(u.String());
   return std::nullopt;
 }
 
@@ -138,7 +165,10 @@ void Serve(server::EtcdServer* server, const net::HttpRequest& req, net::HttpRes
   }
   // DELETE and PUT name a member.
   if (rest.empty()) {
-    responder.Respond({405, {{"content-type", "text/plain; charset=utf-8"}, {"x-content-type-options", "nosniff"}},
+    responder.Respond({405,
+                       {{"Content-Type", "text/plain; charset=utf-8"},
+                        {"X-Content-Type-Options", "nosniff"},
+                        {"X-Etcd-Cluster-Id", membership::IdToString(cid)}},
                        "Method Not Allowed\n"});
     return;
   }
@@ -191,6 +221,16 @@ net::HttpResponse V2HttpError(int status, std::string_view message) {
 }
 
 void RegisterV2MembersHandler(net::Router& router, server::EtcdServer* server) {
+  // /v2/machines: every member's client URLs, sorted, comma-separated.
+  router.AddHttp("/v2/machines", [server](const net::HttpRequest& req, net::HttpResponder responder) {
+    if (req.method != "GET" && req.method != "HEAD") return (void)responder.Respond(MethodNotAllowed("GET,HEAD"));
+    std::vector<std::string> urls;
+    for (const auto& m : server->Members()) urls.insert(urls.end(), m.client_urls.begin(), m.client_urls.end());
+    std::sort(urls.begin(), urls.end());
+    std::string body;
+    for (const auto& u : urls) body += (body.empty() ? "" : ", ") + u;
+    responder.Respond({200, {{"Content-Type", "text/plain; charset=utf-8"}}, std::move(body)});
+  });
   auto handler = [server](const net::HttpRequest& req, net::HttpResponder responder) {
     Serve(server, req, std::move(responder));
   };

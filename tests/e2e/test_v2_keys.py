@@ -66,12 +66,49 @@ SESSION = [
     (["-X", "PUT", "-d", "value=x", "-d", "dir=true"], "/v2/keys/d2"),
 ]
 
+# /v2/members, /v2/machines and /v2/stats on the same single member, after the keys.
+ADMIN_SESSION = [
+    ([], "/v2/members"),
+    ([], "/v2/members/"),
+    ([], "/v2/members/leader"),
+    ([], "/v2/members/zz"),
+    ([], "/v2/machines"),
+    (["-I"], "/v2/machines"),
+    (["-X", "POST"], "/v2/machines"),
+    (["-X", "POST", "-H", "Content-Type: application/json", "-d", '{"peerURLs":["http://127.0.10.1:2380"]}'],
+     "/v2/members"),
+    (["-X", "POST", "-H", "Content-Type: application/json", "-d", '{"peerURLs":["bad"]}'], "/v2/members"),
+    (["-X", "POST", "-H", "Content-Type: application/json", "-d", '{"peerURLs":["http://h:1/p"]}'], "/v2/members"),
+    (["-X", "POST", "-H", "Content-Type: application/json", "-d", "xx"], "/v2/members"),
+    (["-X", "POST", "-H", "Content-Type: application/json", "-d", "{}"], "/v2/members"),
+    (["-X", "POST", "-H", "Content-Type: Text/Plain; charset=x", "-d", "{}"], "/v2/members"),
+    (["-X", "POST", "-d", "{}"], "/v2/members"),
+    (["-X", "DELETE"], "/v2/members/1234"),
+    (["-X", "DELETE"], "/v2/members/zz"),
+    (["-X", "DELETE"], "/v2/members"),
+    (["-X", "PUT", "-H", "Content-Type: application/json", "-d", '{"peerURLs":["http://1.2.3.4:5"]}'],
+     "/v2/members/1234"),
+    (["-X", "PATCH"], "/v2/members"),
+    ([], "/v2/stats/self"),
+    ([], "/v2/stats/leader"),
+    ([], "/v2/stats/store"),
+    (["-X", "POST"], "/v2/stats/self"),
+    ([], "/v2/stats/"),
+    ([], "/v2/stats/nothing"),
+]
+
 NORMALIZE = [
     (re.compile(r"^(Date|Content-Length|X-Raft-Index|X-Raft-Term): .*$", re.M | re.I), r"\1: X"),
     # etcd adds CORS headers to every client-port answer; ours does not (docs/compatibility.md).
     (re.compile(r"^Access-Control-Allow-[A-Za-z]+: .*\n", re.M | re.I), ""),
+    # Go writes a sniffed Content-Type after Date and Content-Length; ours comes first.
+    (re.compile(r"^Content-Type: text/plain; charset=utf-8\nDate: X\nContent-Length: X\n", re.M),
+     "Date: X\nContent-Length: X\nContent-Type: text/plain; charset=utf-8\n"),
     (re.compile(r'"expiration":"[^"]*"'), '"expiration":"T"'),
     (re.compile(r'"ttl":\d+'), '"ttl":N'),
+    (re.compile(r'"(startTime|uptime)":"[^"]*"'), r'"\1":"T"'),
+    # etcd counts its own lookups of the membership in the store too (docs/compatibility.md).
+    (re.compile(r'"gets(Success|Fail)":\d+'), r'"gets\1":N'),
 ]
 
 
@@ -128,6 +165,8 @@ def run_session(procs, binary, workdir):
             watch.kill()
             watch.wait()
     transcript.append(f"$ curl /v2/keys/later?wait=true  (woken by a PUT)\n{out.replace(chr(13), '')}\n")
+    for extra, path in ADMIN_SESSION:
+        transcript.append(f"$ curl {' '.join(extra)} {path}\n{curl(*extra, BASE + path)}\n")
     procs.stop(p)
     return normalize("".join(transcript))
 
