@@ -99,8 +99,6 @@ ADMIN_SESSION = [
 
 NORMALIZE = [
     (re.compile(r"^(Date|Content-Length|X-Raft-Index|X-Raft-Term): .*$", re.M | re.I), r"\1: X"),
-    # etcd adds CORS headers to every client-port answer; ours does not (docs/compatibility.md).
-    (re.compile(r"^Access-Control-Allow-[A-Za-z]+: .*\n", re.M | re.I), ""),
     # Go writes a sniffed Content-Type after Date and Content-Length; ours comes first.
     (re.compile(r"^Content-Type: text/plain; charset=utf-8\nDate: X\nContent-Length: X\n", re.M),
      "Date: X\nContent-Length: X\nContent-Type: text/plain; charset=utf-8\n"),
