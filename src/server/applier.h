@@ -1,7 +1,8 @@
 // Applier: the apply thread (DESIGN.md §4). It takes committed entries from the raft
 // thread in order and applies each to the state machines — v3 requests to the KV store,
-// conf changes to the membership (and to raft), the v2 requests etcd uses to publish
-// member attributes and the cluster version — writing consistent_index with the effects
+// conf changes to the membership (and to raft), v2 requests to the v2 store (etcd also
+// publishes member attributes and the cluster version that way) — writing
+// consistent_index with the effects
 // so that replay after a crash skips exactly what was applied. Each result completes the
 // proposal's waiter.
 //
