@@ -189,3 +189,33 @@ def test_v2_api_is_off_without_enable_v2(procs, etcd_bin, tmp_path):
     wait_until(lambda: p.poll() is not None or '"true"' in curl(f"{BASE}/health"), timeout=30, what="serving")
     for path in ["/v2/keys/foo", "/v2/members", "/v2/stats/self", "/new"]:
         assert curl(BASE + path).startswith("HTTP/1.1 404"), path
+
+
+def test_v2_stream_watch_gets_every_event_and_ends_when_the_client_leaves(procs, etcd_bin, tmp_path):
+    from etcdpp_e2e import Member
+    m = Member(procs, etcd_bin, tmp_path).start(["--enable-v2"])
+
+    def watchers():
+        return json.loads(curl(m.client_url + "/v2/stats/store").split("\n\n", 1)[1])["watchers"]
+
+    # A streaming watch gets every change under the directory, in order.
+    stream = subprocess.Popen(["curl", "-s", "-N", "--max-time", "20", f"{m.client_url}/v2/keys/s?wait=true&stream=true"
+                               "&recursive=true"], stdout=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: watchers() == 1, timeout=10, what="the stream watch to register")
+        for v in ("1", "2", "3"):
+            curl("-X", "PUT", "-d", f"value={v}", f"{m.client_url}/v2/keys/s/k")
+        lines = [stream.stdout.readline() for _ in range(3)]
+    finally:
+        stream.kill()
+        stream.wait()
+    assert [json.loads(line)["node"]["value"] for line in lines] == ["1", "2", "3"]
+    assert [json.loads(line)["action"] for line in lines] == ["set", "set", "set"]
+
+    # The client left: the member forgets the watch once writing to it fails (HTTP/1.1
+    # connections are not read while a response streams, so the next events tell).
+    def removed_after_a_write():
+        curl("-X", "PUT", "-d", "value=more", f"{m.client_url}/v2/keys/s/k")
+        return watchers() == 0
+
+    wait_until(removed_after_a_write, timeout=10, interval=0.2, what="the abandoned watch to be removed")
