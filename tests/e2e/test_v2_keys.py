@@ -1,9 +1,11 @@
-"""One scripted curl session on /v2/keys run against our member and against etcd 3.4.23
-(--enable-v2), one after the other with the same flags and addresses (so the same member
-and cluster IDs): every answer must have the same status, headers and body, modulo times,
-remaining TTLs and raft indexes."""
+"""One scripted session on the v2 API (curl on /v2/keys, /v2/members, /v2/machines,
+/v2/stats, then the real etcdctl with ETCDCTL_API=2) run against our member and against
+etcd 3.4.23 (--enable-v2), one after the other with the same flags and addresses (so the
+same member and cluster IDs): every answer must have the same status, headers and body,
+modulo times, remaining TTLs and raft indexes."""
 import difflib
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -97,6 +99,25 @@ ADMIN_SESSION = [
     ([], "/v2/stats/nothing"),
 ]
 
+# The real etcdctl speaking v2 (ETCDCTL_API=2), after the curl sessions.
+ETCDCTL_V2_SESSION = [
+    ["set", "/ctl/foo", "bar"],
+    ["get", "/ctl/foo"],
+    ["mk", "/ctl/foo", "x"],
+    ["mkdir", "/ctl/d"],
+    ["set", "/ctl/d/a", "1"],
+    ["ls", "-r", "--sort", "/ctl"],
+    ["update", "/ctl/foo", "baz"],
+    ["rm", "/ctl/nokey"],
+    ["rmdir", "/ctl/d"],
+    ["rm", "-r", "/ctl/d"],
+    ["--output", "json", "get", "/ctl/foo"],
+    ["--output", "extended", "get", "/ctl/foo"],
+    ["watch", "/ctl/foo", "--after-index", "1"],
+    ["member", "list"],
+    ["cluster-health"],
+]
+
 NORMALIZE = [
     (re.compile(r"^(Date|Content-Length|X-Raft-Index|X-Raft-Term): .*$", re.M | re.I), r"\1: X"),
     # Go writes a sniffed Content-Type after Date and Content-Length; ours comes first.
@@ -165,6 +186,10 @@ def run_session(procs, binary, workdir):
     transcript.append(f"$ curl /v2/keys/later?wait=true  (woken by a PUT)\n{out.replace(chr(13), '')}\n")
     for extra, path in ADMIN_SESSION:
         transcript.append(f"$ curl {' '.join(extra)} {path}\n{curl(*extra, BASE + path)}\n")
+    for args in ETCDCTL_V2_SESSION:
+        out = subprocess.run(["etcdctl", "--endpoints", BASE, *args], capture_output=True, text=True, timeout=30,
+                             env={**os.environ, "ETCDCTL_API": "2"})
+        transcript.append(f"$ ETCDCTL_API=2 etcdctl {' '.join(args)}\n{out.stdout}{out.stderr}[exit {out.returncode}]\n")
     procs.stop(p)
     return normalize("".join(transcript))
 
