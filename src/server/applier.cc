@@ -289,9 +289,12 @@ void Applier::ApplyConfChange(const raftpb::Entry& e) {
     // Replayed: validated when first applied; raft's configuration needs it again, and
     // so does the v2 store.
     if (raft_) conf_state_ = raft_->ApplyConfChange(cc);
+    // An add refused when first applied never made its ID a member (then or since).
+    const bool refused_add = (cc.type() == raftpb::ConfChangeAddNode || cc.type() == raftpb::ConfChangeAddLearnerNode) &&
+                             !deps_.cluster->Member(cc.node_id()) && !deps_.cluster->IsRemoved(cc.node_id());
     std::optional<ConfChangeContext> ctx;
     if (auto parsed = ConfChangeContextFromJson(cc.context()); parsed.ok()) ctx = *parsed;
-    MirrorConfChange(cc, ctx ? &*ctx : nullptr);
+    if (!refused_add) MirrorConfChange(cc, ctx ? &*ctx : nullptr);
     return;
   }
   if (Status v = deps_.cluster->ValidateConfChange(cc); !v.ok()) {
