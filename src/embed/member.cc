@@ -14,6 +14,10 @@
 #include "api/health_handler.h"
 #include "api/lease_service.h"
 #include "api/snapshot_service.h"
+#include "api/v2_discovery_handler.h"
+#include "api/v2_keys_handler.h"
+#include "api/v2_members_handler.h"
+#include "api/v2_stats_handler.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "api/watch_service.h"
@@ -257,6 +261,17 @@ int RunMember(const Config& config) {
   api::WatchService watch_service(m, WatchOptions(config));
   watch_service.Register(client_router);
   api::RegisterSnapshotService(client_router, m, log);
+  // etcd 3.4 serves the v2 API only with --enable-v2.
+  std::unique_ptr<api::V2KeysApi> v2_keys;
+  if (config.enable_v2) {
+    v2_keys = std::make_unique<api::V2KeysApi>(m);
+    v2_keys->Register(client_router);
+    api::RegisterV2MembersHandler(client_router, m);
+    api::RegisterV2StatsHandler(client_router, m);
+    api::RegisterV2DiscoveryHandler(client_router, m,
+                                    config.advertise_client_urls.empty() ? std::string()
+                                                                         : config.advertise_client_urls[0].String());
+  }
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
     if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {
@@ -293,6 +308,7 @@ int RunMember(const Config& config) {
   // reach a stopped member; the peers last.
   auto shutdown = [&] {
     client_server.Stop();
+    if (v2_keys) v2_keys->Stop();
     lease_forwarder.Stop();
     watch_service.Stop();
     member->Stop();

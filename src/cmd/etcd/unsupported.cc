@@ -34,7 +34,6 @@ using P = ProxySettings;
 using T = embed::TlsInfo;
 
 constexpr Row kUnsupported[] = {
-    {"--enable-v2", ConfigDiffers<&C::enable_v2>},
     {"--force-new-cluster", ConfigDiffers<&C::force_new_cluster>},
     {"--discovery", ConfigDiffers<&C::discovery>},
     {"--discovery-fallback", ProxyDiffers<&P::discovery_fallback>},
