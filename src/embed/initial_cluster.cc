@@ -123,7 +123,8 @@ std::optional<int> FromDiscovery(const Config& c, const StopAwareWait& wait, Log
 }
 
 std::optional<int> FromSrv(const Config& c, Logger* log, bootstrap::InitialCluster* out) {
-  auto fatal = [log](const std::string& message) {
+  auto fatal = [log](const std::string& why) {
+    const std::string message = "error setting up initial cluster: " + why;
     if (log) log->Fatal(kMain, message);
     else std::fprintf(stderr, "etcd: %s\n", message.c_str());
     return 1;
