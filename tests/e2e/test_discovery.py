@@ -4,6 +4,7 @@ started with --discovery register there and form one cluster. Error cases are co
 with etcd 3.4 itself against the same service."""
 import json
 import subprocess
+import urllib.error
 import urllib.request
 
 import pytest
@@ -201,3 +202,71 @@ def test_discovery_with_initial_cluster_is_refused_like_etcd(etcd_bin, tmp_path)
     msg = ('multiple discovery or bootstrap flags are set. Choose one of "initial-cluster", "discovery" or '
            '"discovery-srv"')
     assert msg in ours.stderr and msg in real.stderr
+
+
+class ForwardProxy:
+    """A minimal HTTP forward proxy (absolute-URI requests) that records what it forwarded."""
+
+    def __init__(self, host):
+        import http.server
+        import threading
+        seen = self.seen = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def forward(self):
+                seen.append((self.command, self.path))
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
+                req = urllib.request.Request(self.path, data=body, method=self.command)
+                if self.headers.get("Content-Type"):
+                    req.add_header("Content-Type", self.headers["Content-Type"])
+                try:
+                    with urllib.request.urlopen(req, timeout=30) as r:
+                        status, data, headers = r.status, r.read(), r.headers
+                except urllib.error.HTTPError as e:
+                    status, data, headers = e.code, e.read(), e.headers
+                except OSError:
+                    status, data, headers = 502, b"", {}
+                self.send_response(status)
+                for name in ("Content-Type", "X-Etcd-Index"):
+                    if headers.get(name):
+                        self.send_header(name, headers[name])
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_PUT = forward
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((host, 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://{host}:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=10)
+
+
+def test_environment_variables_and_a_discovery_proxy(procs, etcd_bin, tmp_path, service):
+    url = service.new_token("viaproxy", 1)
+    proxy = ForwardProxy("127.0.11.2")
+    try:
+        args = member_args(etcd_bin, 0, tmp_path / "m0.etcd", url)
+        args = args[:args.index("--discovery")]  # the service and the proxy come from the environment
+        p = procs.start(args, env={"ETCD_DISCOVERY": url, "ETCD_DISCOVERY_PROXY": proxy.url},
+                        log_path=str(tmp_path / "m0.log"), cwd=str(tmp_path))
+        wait_healthy({0: p}, tmp_path)
+        log = (tmp_path / "m0.log").read_text()
+        assert f"recognized and used environment variable ETCD_DISCOVERY_PROXY={proxy.url}" in log
+        assert f'I | discovery: using proxy "{proxy.url}"' in log
+        # Every exchange went through the proxy, as absolute URIs naming the service.
+        assert ("GET", f"{url}/_config/size") in proxy.seen
+        assert any(m == "PUT" and path.startswith(url + "/") for m, path in proxy.seen), proxy.seen
+        assert len(service.registrations("viaproxy")) == 1
+    finally:
+        proxy.close()
