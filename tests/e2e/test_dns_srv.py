@@ -45,9 +45,9 @@ class Namespace:
     def run(self, args, timeout=30):
         return subprocess.run(self.cmd(args), capture_output=True, text=True, timeout=timeout)
 
-    def start(self, args, log_path):
+    def start(self, args, log_path, env=None):
         # `ip netns exec` execs the command: the PID is the command's own.
-        return self.procs.start(self.cmd(args), log_path=log_path)
+        return self.procs.start(self.cmd(args), log_path=log_path, env=env)
 
     def start_dns(self, tmp, srv_records):
         """dnsmasq answering only from its flags: SRV records plus the guide's A records."""
@@ -97,10 +97,10 @@ def ctl(ns, *args):
     return out.stdout
 
 
-def start_cluster(ns, tmp, args_of):
+def start_cluster(ns, tmp, args_of, env=None):
     started = {}
     for name in IPS:
-        started[name] = ns.start(args_of(name), log_path=str(tmp / f"{name}.log"))
+        started[name] = ns.start(args_of(name), log_path=str(tmp / f"{name}.log"), env=env)
     for name, p in started.items():
         def healthy():
             out = ns.run(["curl", "-s", "--max-time", "1", f"http://{IPS[name]}:2379/health"])
@@ -147,6 +147,21 @@ def test_ssl_srv_records_bootstrap_over_tls(netns, etcd_bin, tmp_path):
     ctl(netns, "put", "srv", "tls")
 
 
+def test_without_a_custom_ca_peers_prove_the_srv_domain(netns, etcd_bin, tmp_path):
+    # No --peer-trusted-ca-file: the CA is trusted as a system root (SSL_CERT_FILE), and the
+    # certificates name only the SRV domain and the IPs, not the targets' host names.
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    make_pki(pki, with_host_names=False)
+    netns.start_dns(tmp_path, [("_etcd-server-ssl._tcp", n, 2380) for n in IPS])
+
+    def args(n):
+        tls = ["--peer-cert-file", str(pki / f"{n}.crt"), "--peer-key-file", str(pki / f"{n}.key")]
+        return member_args(etcd_bin, tmp_path, n, scheme="https", extra=tls)
+    start_cluster(netns, tmp_path, args, env={"SSL_CERT_FILE": str(pki / "ca.crt")})
+    assert members(netns) == {n: [f"https://{host(n)}:2380"] for n in IPS}
+
+
 def test_a_member_missing_from_the_records_is_refused_like_etcd(netns, etcd_bin, tmp_path):
     # -ssl records, which etcd 3.4.23 itself reads, so both report the same failure.
     netns.start_dns(tmp_path, [("_etcd-server-ssl._tcp", n, 2380) for n in ("infra0", "infra2")])
@@ -171,14 +186,15 @@ def openssl(*args, cwd):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True, timeout=60)
 
 
-def make_pki(d):
+def make_pki(d, with_host_names=True):
     """A CA and one certificate per member carrying the SRV domain, its name and its IP."""
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
             "-subj", "/CN=srv-ca", cwd=d)
     for n, ip in IPS.items():
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{n}.key", "-out", f"{n}.csr",
                 "-subj", f"/CN={n}", cwd=d)
-        (d / f"{n}.ext").write_text(f"subjectAltName=DNS:{DOMAIN},DNS:{host(n)},IP:{ip}\n"
+        names = f"DNS:{DOMAIN},DNS:{host(n)}" if with_host_names else f"DNS:{DOMAIN}"
+        (d / f"{n}.ext").write_text(f"subjectAltName={names},IP:{ip}\n"
                                     "extendedKeyUsage=serverAuth,clientAuth\n")
         openssl("x509", "-req", "-in", f"{n}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", f"{n}.crt", "-days", "2", "-extfile", f"{n}.ext", cwd=d)
