@@ -23,18 +23,23 @@ SERVICES = [("etcd-3.4", REAL_ETCD)]
 class DiscoveryService:
     """A one-member cluster with the v2 keys API, started by the test and stopped by PID."""
 
-    def __init__(self, procs, binary, tmp):
-        self.port, peer = free_port(SERVICE_IP), free_port(SERVICE_IP)
+    def __init__(self, procs, binary, tmp, start=True):
+        self.procs, self.binary, self.tmp = procs, binary, tmp
+        self.port, self.peer_port = free_port(SERVICE_IP), free_port(SERVICE_IP)
         self.url = f"http://{SERVICE_IP}:{self.port}"
-        args = [binary, "--enable-v2", "--name", "discovery", "--data-dir", str(tmp / "discovery.etcd"),
+        if start:
+            self.start()
+
+    def start(self):
+        peer = f"http://{SERVICE_IP}:{self.peer_port}"
+        args = [self.binary, "--enable-v2", "--name", "discovery", "--data-dir", str(self.tmp / "discovery.etcd"),
                 "--listen-client-urls", self.url, "--advertise-client-urls", self.url,
-                "--listen-peer-urls", f"http://{SERVICE_IP}:{peer}",
-                "--initial-advertise-peer-urls", f"http://{SERVICE_IP}:{peer}",
-                "--initial-cluster", f"discovery=http://{SERVICE_IP}:{peer}"]
-        self.proc = procs.start(args, log_path=str(tmp / "discovery.log"), cwd=str(tmp))
+                "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+                "--initial-cluster", f"discovery={peer}"]
+        self.proc = self.procs.start(args, log_path=str(self.tmp / "discovery.log"), cwd=str(self.tmp))
         wait_until(lambda: self.proc.poll() is not None or self.get("/v2/keys/") is not None, timeout=20,
                    what="discovery service")
-        assert self.proc.poll() is None, (tmp / "discovery.log").read_text()
+        assert self.proc.poll() is None, (self.tmp / "discovery.log").read_text()
 
     def get(self, path):
         try:
@@ -58,8 +63,13 @@ class DiscoveryService:
 
 
 @pytest.fixture(params=SERVICES, ids=[s[0] for s in SERVICES])
-def service(request, procs, tmp_path):
-    return DiscoveryService(procs, request.param[1], tmp_path)
+def service_bin(request):
+    return request.param[1]
+
+
+@pytest.fixture
+def service(procs, tmp_path, service_bin):
+    return DiscoveryService(procs, service_bin, tmp_path)
 
 
 def member_args(binary, i, data_dir, discovery, extra=()):
@@ -270,3 +280,34 @@ def test_environment_variables_and_a_discovery_proxy(procs, etcd_bin, tmp_path, 
         assert len(service.registrations("viaproxy")) == 1
     finally:
         proxy.close()
+
+
+def test_etcd_34_and_etcdpp_members_discover_each_other(procs, etcd_bin, tmp_path, service):
+    """Same registrations, same member IDs: a cluster of two etcdpp members and one etcd 3.4."""
+    url = service.new_token("mixed", 3)
+    started = {}
+    for i, binary in enumerate((etcd_bin, REAL_ETCD, etcd_bin)):
+        started[i] = procs.start(member_args(binary, i, tmp_path / f"m{i}.etcd", url),
+                                 log_path=str(tmp_path / f"m{i}.log"), cwd=str(tmp_path))
+    wait_healthy(started, tmp_path)
+    members = json.loads(ctl(1, "member", "list", "-w", "json"))["members"]
+    assert sorted(m["name"] for m in members) == ["m0", "m1", "m2"]
+    registered = service.registrations("mixed")
+    assert registered == {format(m["ID"], "x"): f"{m['name']}={m['peerURLs'][0]}" for m in members}
+    ctl(0, "put", "mixed", "yes")
+    assert ctl(1, "get", "mixed", "--print-value-only").strip() == "yes"
+
+
+def test_an_unreachable_service_is_retried_until_it_answers(procs, etcd_bin, tmp_path, service_bin):
+    svc = DiscoveryService(procs, service_bin, tmp_path, start=False)
+    url = f"{svc.url}/v2/keys/discovery/late"
+    p = procs.start(member_args(etcd_bin, 0, tmp_path / "m0.etcd", url), log_path=str(tmp_path / "m0.log"),
+                    cwd=str(tmp_path))
+    retry = f"I | discovery: cluster status check: error connecting to {svc.url}, retrying in 2s"
+    wait_until(lambda: p.poll() is not None or retry in (tmp_path / "m0.log").read_text(), timeout=20,
+               what="the first retry")
+    assert p.poll() is None, (tmp_path / "m0.log").read_text()
+    svc.start()
+    svc.new_token("late", 1)
+    wait_healthy({0: p}, tmp_path)
+    assert len(svc.registrations("late")) == 1
