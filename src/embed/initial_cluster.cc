@@ -19,6 +19,35 @@ std::vector<std::string> AdvertisedPeerUrls(const Config& c) {
   return out;
 }
 
+// The same report with the zap logger: etcd words it differently, all at warn level.
+void ReportDiscoveryFailureZap(const Config& c, const bootstrap::DiscoveryError& e, const std::string& failed,
+                               Logger& log) {
+  using bootstrap::DiscoveryFailure;
+  constexpr char kNoReuse[] = "do not reuse discovery token; generate a new one to bootstrap a cluster";
+  // etcd takes a full cluster down its proxy-fallback branch, which does not log this.
+  if (e.kind != DiscoveryFailure::kFullCluster) log.Warn(kMain, "failed to start etcd", {LogField::Str("error", failed)});
+  switch (e.kind) {
+    case DiscoveryFailure::kDuplicateId:
+      log.Warn(kMain, "member has been registered with discovery service",
+               {LogField::Str("name", c.name), LogField::Str("discovery-token", c.discovery),
+                LogField::Str("error", e.message)});
+      log.Warn(kMain, "but could not find valid cluster configuration", {LogField::Str("data-dir", c.data_dir)});
+      log.Warn(kMain, "check data dir if previous bootstrap succeeded");
+      log.Warn(kMain, "or use a new discovery token if previous bootstrap failed");
+      break;
+    case DiscoveryFailure::kDuplicateName:
+      log.Warn(kMain, "member with duplicated name has already been registered",
+               {LogField::Str("discovery-token", c.discovery), LogField::Str("error", e.message)});
+      log.Warn(kMain, "cURL the discovery token URL for details");
+      log.Warn(kMain, kNoReuse);
+      break;
+    default:
+      log.Warn(kMain, "failed to bootstrap; discovery token was already used",
+               {LogField::Str("discovery-token", c.discovery), LogField::Str("error", failed)});
+      log.Warn(kMain, kNoReuse);
+  }
+}
+
 // etcdmain's report of a failed discovery; exit status 1 follows.
 void ReportDiscoveryFailure(const Config& c, const bootstrap::DiscoveryError& e, Logger* log) {
   using bootstrap::DiscoveryFailure;
@@ -29,43 +58,29 @@ void ReportDiscoveryFailure(const Config& c, const bootstrap::DiscoveryError& e,
   }
   if (!log) return;
   const std::string failed = "failed to join discovery cluster (" + e.message + ")";
-  if (log->structured()) log->Warn(kMain, "failed to start etcd", {LogField::Str("error", failed)});
+  if (log->structured()) {
+    ReportDiscoveryFailureZap(c, e, failed, *log);
+    return;
+  }
   switch (e.kind) {
     case DiscoveryFailure::kDuplicateId:
-      log->Log(LogLevel::kError, kMain,
-               "member \"" + c.name + "\" has previously registered with discovery service token (" + c.discovery +
-                   ").",
-               "member has been registered with discovery service",
-               {LogField::Str("name", c.name), LogField::Str("discovery-token", c.discovery),
-                LogField::Str("error", e.message)});
-      log->Log(LogLevel::kError, kMain,
-               "But etcd could not find valid cluster configuration in the given data dir (" + c.data_dir + ").",
-               "but could not find valid cluster configuration", {LogField::Str("data-dir", c.data_dir)});
-      log->Log(LogLevel::kInfo, kMain, "Please check the given data dir path if the previous bootstrap succeeded",
-               "check data dir if previous bootstrap succeeded", {});
-      log->Log(LogLevel::kInfo, kMain, "or use a new discovery token if the previous bootstrap failed.",
-               "or use a new discovery token if previous bootstrap failed", {});
+      log->Error(kMain, "member \"" + c.name + "\" has previously registered with discovery service token (" +
+                            c.discovery + ").");
+      log->Error(kMain, "But etcd could not find valid cluster configuration in the given data dir (" + c.data_dir +
+                            ").");
+      log->Info(kMain, "Please check the given data dir path if the previous bootstrap succeeded");
+      log->Info(kMain, "or use a new discovery token if the previous bootstrap failed.");
       break;
     case DiscoveryFailure::kDuplicateName:
-      log->Log(LogLevel::kError, kMain,
-               "member with duplicated name has registered with discovery service token(" + c.discovery + ").",
-               "member with duplicated name has already been registered",
-               {LogField::Str("discovery-token", c.discovery), LogField::Str("error", e.message)});
-      log->Log(LogLevel::kError, kMain, "please check (cURL) the discovery token for more information.",
-               "cURL the discovery token URL for details", {});
-      log->Log(LogLevel::kError, kMain,
-               "please do not reuse the discovery token and generate a new one to bootstrap the cluster.",
-               "do not reuse discovery token; generate a new one to bootstrap a cluster", {});
+      log->Error(kMain, "member with duplicated name has registered with discovery service token(" + c.discovery +
+                            ").");
+      log->Error(kMain, "please check (cURL) the discovery token for more information.");
+      log->Error(kMain, "please do not reuse the discovery token and generate a new one to bootstrap the cluster.");
       break;
     default:
-      log->Log(LogLevel::kError, kMain, failed, "failed to bootstrap; discovery token was already used",
-               {LogField::Str("discovery-token", c.discovery), LogField::Str("error", failed)});
-      log->Log(LogLevel::kInfo, kMain,
-               "discovery token " + c.discovery + " was used, but failed to bootstrap the cluster.",
-               "do not reuse discovery token; generate a new one to bootstrap a cluster", {});
-      if (!log->structured()) {
-        log->Info(kMain, "please generate a new discovery token and try to bootstrap again.");
-      }
+      log->Error(kMain, failed);
+      log->Info(kMain, "discovery token " + c.discovery + " was used, but failed to bootstrap the cluster.");
+      log->Info(kMain, "please generate a new discovery token and try to bootstrap again.");
   }
 }
 
@@ -100,7 +115,8 @@ std::optional<int> FromDiscovery(const Config& c, const StopAwareWait& wait, Log
   client.Stop();
   if (joined.error && joined.error->kind == bootstrap::DiscoveryFailure::kFullCluster && c.discovery_fallback_proxy) {
     if (log) {
-      log->Log(LogLevel::kNotice, kMain, "discovery cluster full, falling back to proxy",
+      log->Log(log->structured() ? LogLevel::kWarn : LogLevel::kNotice, kMain,
+               "discovery cluster full, falling back to proxy",
                "discovery cluster is full, falling back to proxy",
                {LogField::Str("fallback-proxy", "proxy"),
                 LogField::Str("error", "failed to join discovery cluster (" + joined.error->message + ")")});

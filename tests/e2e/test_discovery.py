@@ -311,3 +311,42 @@ def test_an_unreachable_service_is_retried_until_it_answers(procs, etcd_bin, tmp
     svc.new_token("late", 1)
     wait_healthy({0: p}, tmp_path)
     assert len(svc.registrations("late")) == 1
+
+
+def zap_entries(stderr):
+    entries = []
+    for line in stderr.splitlines():
+        try:
+            entries.append(json.loads(line))
+        except ValueError:
+            pass
+    return entries
+
+
+def test_zap_reports_match_etcd(procs, etcd_bin, tmp_path, service):
+    url = service.new_token("zap", 1)
+    subprocess.run(["curl", "-sS", "-X", "PUT", f"{service.url}/v2/keys/discovery/zap/1234",
+                    "-d", "value=other=http://127.0.11.99:2380"], check=True, capture_output=True, timeout=20)
+    wanted = {"failed to start etcd", "failed to bootstrap; discovery token was already used",
+              "do not reuse discovery token; generate a new one to bootstrap a cluster"}
+    reports = []
+    for binary, data in ((etcd_bin, "ours.etcd"), (REAL_ETCD, "real.etcd")):
+        out = run_once(member_args(binary, 1, tmp_path / data, url, ["--logger", "zap", "--discovery-fallback", "exit"]),
+                       cwd=tmp_path)
+        assert out.returncode == 1, out.stderr
+        reports.append([(e["level"], e["msg"], e.get("error")) for e in zap_entries(out.stderr) if e["msg"] in wanted])
+    assert reports[0] == reports[1] and len(reports[0]) == 2, reports
+
+    # A restart with data, logging with zap: etcd's warning and its wal-dir field.
+    solo = service.new_token("zapsolo", 1)
+    p = procs.start(member_args(etcd_bin, 0, tmp_path / "m0.etcd", solo), log_path=str(tmp_path / "m0.log"),
+                    cwd=str(tmp_path))
+    wait_healthy({0: p}, tmp_path)
+    procs.stop(p)
+    p = procs.start(member_args(etcd_bin, 0, tmp_path / "m0.etcd", solo, ["--logger", "zap"]),
+                    log_path=str(tmp_path / "m0-zap.log"), cwd=str(tmp_path))
+    wait_until(lambda: p.poll() is not None or healthy(0), timeout=40, what="m0 restarted")
+    warned = [e for e in zap_entries((tmp_path / "m0-zap.log").read_text())
+              if e["msg"] == "discovery token is ignored since cluster already initialized; valid logs are found"]
+    assert len(warned) == 1 and warned[0]["level"] == "warn"
+    assert warned[0]["wal-dir"] == str(tmp_path / "m0.etcd" / "member" / "wal")
