@@ -1,6 +1,7 @@
 #include "bootstrap/discovery.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -129,9 +130,10 @@ class Discovery {
 
   Checked CheckRetry() {
     if (!Backoff("cluster status check")) {
-      return Checked{{}, 0, 0, Fail(DiscoveryFailure::kOther, retries_ >= o_.max_retries
-                                                                  ? "discovery: too many retries"
-                                                                  : "discovery: interrupted")};
+      const bool exhausted = retries_ >= o_.max_retries;
+      return Checked{{}, 0, 0,
+                     exhausted ? Fail(DiscoveryFailure::kOther, "discovery: too many retries")
+                               : Fail(DiscoveryFailure::kInterrupted, "discovery: interrupted")};
     }
     return Check();
   }
@@ -209,7 +211,9 @@ class Discovery {
       return Fail(DiscoveryFailure::kOther, e ? e->text : "discovery: bad discovery endpoint");
     }
     auto j = nlohmann::json::parse(a->body, nullptr, false);
-    if (!j.is_object() || !j.contains("node")) return Fail(DiscoveryFailure::kOther, "discovery: bad discovery endpoint");
+    if (!j.is_object() || !j.contains("node")) {
+      return Fail(DiscoveryFailure::kOther, "discovery: bad discovery endpoint");
+    }
     const uint64_t created = j["node"].value("createdIndex", uint64_t{0});
     auto w = Request("GET", SelfKey() + "?wait=true&waitIndex=" + std::to_string(created));
     a = Send(std::move(w), &unreachable);
@@ -246,7 +250,9 @@ class Discovery {
                     {LogField::Str("discovery-url", url_.base), LogField::Int("found-peers", c.nodes.size()),
                      LogField::Int("needed-peers", more)});
       }
-      if (!o_.wait(std::chrono::milliseconds(0))) return {{}, Fail(DiscoveryFailure::kOther, "discovery: interrupted")};
+      if (!o_.wait(std::chrono::milliseconds(0))) {
+        return {{}, Fail(DiscoveryFailure::kInterrupted, "discovery: interrupted")};
+      }
       auto r = Request("GET", url_.cluster + "?wait=true&recursive=true&waitIndex=" + std::to_string(c.index + 1));
       r.timeout = o_.watch_poll;
       std::string unreachable;

@@ -28,7 +28,8 @@ enum class DiscoveryFailure {
   kDuplicateId,    // "discovery: found duplicate id"
   kDuplicateName,  // "discovery: found duplicate name"
   kFullCluster,    // "discovery: cluster is full"
-  kOther,          // bad size, bad endpoint, invalid URL, interrupted, ...
+  kInterrupted,    // the member was asked to stop while waiting
+  kOther,          // bad size, bad endpoint, invalid URL, too many retries, ...
 };
 
 struct DiscoveryError {

@@ -61,7 +61,9 @@ class FakeKeys {
     return {{"key", key}, {"value", n.value}, {"createdIndex", n.index}, {"modifiedIndex", n.index}};
   }
   Result<peer::PeerAnswer> Get(const std::string& path) {
-    if (auto it = keys.find(path); it != keys.end()) return Answer(200, {{"action", "get"}, {"node", NodeJson(path, it->second)}});
+    if (auto it = keys.find(path); it != keys.end()) {
+      return Answer(200, {{"action", "get"}, {"node", NodeJson(path, it->second)}});
+    }
     nlohmann::json children = nlohmann::json::array();
     for (const auto& [k, n] : keys) {
       if (!k.starts_with(path + "/")) continue;
@@ -234,6 +236,21 @@ TEST(Discovery, AnUnreachableServiceIsRetriedWithGrowingBackoff) {
   ASSERT_TRUE(c.error);
   EXPECT_EQ(c.error->message, "discovery: too many retries");
   EXPECT_EQ(gone.waits.size(), 5u);
+}
+
+TEST(Discovery, AStopRequestEndsTheWaitAndTheBackoff) {
+  FakeRun waiting;
+  waiting.keys.Set("/discovery/tok/_config/size", "3");
+  waiting.options.wait = [](std::chrono::milliseconds) { return false; };
+  auto c = JoinDiscoveryCluster(waiting.options, "m1=http://10.0.0.1:2380");
+  ASSERT_TRUE(c.error);
+  EXPECT_EQ(c.error->kind, DiscoveryFailure::kInterrupted);
+  FakeRun backing_off;
+  backing_off.keys.fail_next = 1;
+  backing_off.options.wait = waiting.options.wait;
+  c = JoinDiscoveryCluster(backing_off.options, "m1=http://10.0.0.1:2380");
+  ASSERT_TRUE(c.error);
+  EXPECT_EQ(c.error->kind, DiscoveryFailure::kInterrupted);
 }
 
 TEST(Discovery, BadSizeAndNonEtcdEndpointsAreRefused) {

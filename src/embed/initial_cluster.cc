@@ -25,7 +25,9 @@ void ReportDiscoveryFailureZap(const Config& c, const bootstrap::DiscoveryError&
   using bootstrap::DiscoveryFailure;
   constexpr char kNoReuse[] = "do not reuse discovery token; generate a new one to bootstrap a cluster";
   // etcd takes a full cluster down its proxy-fallback branch, which does not log this.
-  if (e.kind != DiscoveryFailure::kFullCluster) log.Warn(kMain, "failed to start etcd", {LogField::Str("error", failed)});
+  if (e.kind != DiscoveryFailure::kFullCluster) {
+    log.Warn(kMain, "failed to start etcd", {LogField::Str("error", failed)});
+  }
   switch (e.kind) {
     case DiscoveryFailure::kDuplicateId:
       log.Warn(kMain, "member has been registered with discovery service",
@@ -125,6 +127,7 @@ std::optional<int> FromDiscovery(const Config& c, const StopAwareWait& wait, Log
     std::fprintf(stderr, "etcd: the v2 proxy (--discovery-fallback proxy) is not supported yet by etcdpp\n");
     return 1;
   }
+  if (joined.error && joined.error->kind == bootstrap::DiscoveryFailure::kInterrupted) return 1;
   if (joined.error) {
     ReportDiscoveryFailure(c, *joined.error, log);
     return 1;
@@ -165,7 +168,9 @@ std::optional<int> BuildNewMemberCluster(const Config& config, const StopAwareWa
                                          bootstrap::InitialCluster* out) {
   if (!config.discovery.empty()) {
     if (!config.IsNewCluster()) {
-      std::fprintf(stderr, "etcd: discovery URL should not be set when joining existing initial cluster\n");
+      const char* why = "discovery URL should not be set when joining existing initial cluster";
+      if (log) log->Fatal(kMain, why);
+      else std::fprintf(stderr, "etcd: %s\n", why);
       return 1;
     }
     return FromDiscovery(config, wait, log, out);
