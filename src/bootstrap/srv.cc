@@ -119,9 +119,10 @@ Result<std::vector<std::string>> SrvClusterEntries(std::string_view scheme, cons
   const std::string prefix = "error querying DNS SRV records for _" + service + " ";
   auto records = lookup(service, domain);
   if (!records.ok()) return NotFound(prefix + records.status().message());
+  std::map<std::string, int> per_host;
+  for (const auto& r : *records) ++per_host[TrimDot(r.target)];
   std::vector<std::string> entries;
   std::string last_error;
-  int temp_name = 0;
   for (const auto& r : *records) {
     const std::string port = std::to_string(r.port);
     const std::string host = TrimDot(r.target);
@@ -131,7 +132,11 @@ Result<std::vector<std::string>> SrvClusterEntries(std::string_view scheme, cons
       continue;
     }
     auto self = advertised.find(*addr);
-    std::string n = self != advertised.end() ? std::string(name) : std::to_string(temp_name++);
+    // The others' names are placeholders until they publish their own; the target host
+    // (host:port when it serves several members) keeps merged -ssl and plain sets apart.
+    std::string n = self != advertised.end() ? std::string(name)
+                    : per_host[host] > 1     ? JoinHostPort(host, port)
+                                             : host;
     const std::string url = std::string(scheme) + "://" + JoinHostPort(host, port);
     if (self != advertised.end() && self->second.scheme != scheme) {
       last_error = "bootstrap at " + url + " from DNS for " + service + " has scheme mismatch with expected peer " +

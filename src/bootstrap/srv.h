@@ -41,14 +41,15 @@ std::string SrvServiceName(std::string_view service, std::string_view srv_name, 
 
 // One SRV service's members as "name=scheme://target:port" entries (etcd's
 // srv.GetCluster): the entry whose target resolves to one of `advertise_peer_urls` gets
-// `name`, the others numbers from "0". Error: "error querying DNS SRV records for _<service> ...".
+// `name`, the others their target host (etcd 3.4 numbers them from "0", which collides once
+// the -ssl and plain sets are merged). Error: "error querying DNS SRV records for _<service> ...".
 Result<std::vector<std::string>> SrvClusterEntries(std::string_view scheme, const std::string& service,
                                                    std::string_view name, const std::string& domain,
                                                    const std::vector<std::string>& advertise_peer_urls,
                                                    const SrvLookup& lookup, const TcpResolver& resolve);
 
 struct SrvCluster {
-  std::string initial_cluster;  // "infra0=http://infra0.example.com:2380,1=..."
+  std::string initial_cluster;  // "infra0=http://infra0.example.com:2380,infra1.example.com=..."
   bool tls = false;             // some peer came from the -ssl record
 };
 

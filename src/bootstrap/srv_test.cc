@@ -53,7 +53,8 @@ TEST(Srv, PlainRecordsBootstrapAndTheMemberFindsItselfByAddress) {
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_FALSE(c->tls);
   EXPECT_EQ(c->initial_cluster,
-            "0=http://infra0.example.com:2380,infra1=http://infra1.example.com:2380,1=http://infra2.example.com:2380");
+            "infra0.example.com=http://infra0.example.com:2380,infra1=http://infra1.example.com:2380,"
+            "infra2.example.com=http://infra2.example.com:2380");
   auto ic = BuildSrvInitialCluster(c->initial_cluster, "infra1", "etcd-cluster-1");
   ASSERT_TRUE(ic.ok()) << ic.status().ToString();
   EXPECT_EQ(ic->members.size(), 3u);
@@ -96,6 +97,22 @@ TEST(Srv, TheNameSuffixSelectsAnotherCluster) {
   auto foo = SrvInitialCluster("example.com", "foo", "infra0", {"http://10.0.1.10:2380"}, dns.Lookup(),
                                dns.Resolve(), nullptr);
   ASSERT_TRUE(foo.ok()) << foo.status().ToString();
+}
+
+TEST(Srv, MergedSetsAndSharedHostsKeepTheirMembersApart) {
+  FakeDns dns;
+  dns.Guide("etcd-server-ssl");
+  // Two more members on one host, with plain records.
+  dns.srv["_etcd-server._tcp.example.com"] = {SrvRecord{"infra3.example.com.", 2380, 0, 0},
+                                               SrvRecord{"infra3.example.com.", 2480, 0, 0}};
+  dns.a["infra3.example.com"] = "10.0.1.13";
+  auto c = SrvInitialCluster("example.com", "", "infra0", {"https://10.0.1.10:2380"}, dns.Lookup(), dns.Resolve(),
+                             nullptr);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  auto ic = BuildSrvInitialCluster(c->initial_cluster, "infra0", "t");
+  ASSERT_TRUE(ic.ok()) << ic.status().ToString();
+  EXPECT_EQ(ic->members.size(), 5u) << c->initial_cluster;
+  EXPECT_NE(c->initial_cluster.find("infra3.example.com:2480=http://infra3.example.com:2480"), std::string::npos);
 }
 
 TEST(Srv, AMemberOutsideTheRecordsIsRefused) {

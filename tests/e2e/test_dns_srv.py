@@ -141,7 +141,8 @@ def test_ssl_srv_records_bootstrap_over_tls(netns, etcd_bin, tmp_path):
     def args(n):
         tls = ["--peer-cert-file", str(pki / f"{n}.crt"), "--peer-key-file", str(pki / f"{n}.key"),
                "--peer-trusted-ca-file", str(pki / "ca.crt"), "--peer-client-cert-auth"]
-        return member_args(etcd_bin, tmp_path, n, scheme="https", extra=tls)
+        # infra1 is etcd 3.4 itself (it reads -ssl records): the same member IDs, one cluster.
+        return member_args(REAL_ETCD if n == "infra1" else etcd_bin, tmp_path, n, scheme="https", extra=tls)
     start_cluster(netns, tmp_path, args)
     assert members(netns) == {n: [f"https://{host(n)}:2380"] for n in IPS}
     ctl(netns, "put", "srv", "tls")
