@@ -70,8 +70,6 @@ class Discovery {
     uint64_t index = 0;
     std::optional<DiscoveryError> error;
   };
-  enum class Reach { kOk, kUnreachable };
-
   std::string SelfKey() const { return url_.cluster + "/" + membership::IdToString(o_.local_id); }
   // The token directory as keys name it: "/discovery/<token>" for ".../v2/keys/discovery/<token>".
   std::string KeysDir() const {
@@ -128,24 +126,30 @@ class Discovery {
                 {LogField::Str("discovery-url", url_.base), LogField::Str("path", path), LogField::Str("error", why)});
   }
 
-  Checked CheckRetry() {
-    if (!Backoff("cluster status check")) {
-      const bool exhausted = retries_ >= o_.max_retries;
-      return Checked{{}, 0, 0,
-                     exhausted ? Fail(DiscoveryFailure::kOther, "discovery: too many retries")
-                               : Fail(DiscoveryFailure::kInterrupted, "discovery: interrupted")};
+  // etcd's checkCluster: the size, the registrations, and whether this member still fits;
+  // while the service cannot be reached, retried after a backoff (max_retries bounds it).
+  Checked Check() {
+    for (;;) {
+      bool unreachable = false;
+      Checked c = CheckOnce(&unreachable);
+      if (!unreachable) return c;
+      if (!Backoff("cluster status check")) {
+        const bool exhausted = retries_ >= o_.max_retries;
+        return Checked{{}, 0, 0,
+                       exhausted ? Fail(DiscoveryFailure::kOther, "discovery: too many retries")
+                                 : Fail(DiscoveryFailure::kInterrupted, "discovery: interrupted")};
+      }
     }
-    return Check();
   }
 
-  // etcd's checkCluster: the size, the registrations, and whether this member still fits.
-  Checked Check() {
+  Checked CheckOnce(bool* retry) {
     std::string unreachable;
     const std::string size_path = url_.cluster + "/_config/size";
     auto a = Send(Request("GET", size_path), &unreachable);
     if (!unreachable.empty()) {
       LogUnreachable(KeysDir() + "/_config/size", unreachable);
-      return CheckRetry();
+      *retry = true;
+      return {};
     }
     Checked c;
     if (a->status != 200) {
@@ -171,7 +175,8 @@ class Discovery {
     a = Send(Request("GET", url_.cluster), &unreachable);
     if (!unreachable.empty()) {
       LogUnreachable(KeysDir(), unreachable);
-      return CheckRetry();
+      *retry = true;
+      return {};
     }
     if (a->status != 200) {
       auto e = ParseKeysError(a->body);
