@@ -26,6 +26,7 @@
 #include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
+#include "embed/initial_cluster.h"
 #include "embed/tls_setup.h"
 #include "membership/member.h"
 #include "net/server.h"
@@ -56,6 +57,10 @@ void LogStartup(const Config& c, Logger& log) {
   log.Info(kPkg, "heartbeat = " + std::to_string(c.heartbeat_interval_ms) + "ms");
   log.Info(kPkg, "election = " + std::to_string(c.election_timeout_ms) + "ms");
   log.Info(kPkg, "snapshot count = " + std::to_string(c.snapshot_count));
+  if (!c.discovery.empty()) {
+    log.Info(kPkg, "discovery URL= " + c.discovery);
+    if (!c.discovery_proxy.empty()) log.Info(kPkg, "discovery proxy = " + c.discovery_proxy);
+  }
   log.Info(kPkg, "advertise client URLs = " + JoinUrls(c.advertise_client_urls));
   log.Info(kPkg, "initial advertise peer URLs = " + JoinUrls(c.initial_advertise_peer_urls));
   log.Info(kPkg, "initial cluster = " + c.initial_cluster);
@@ -166,16 +171,25 @@ int RunMember(const Config& config) {
   peer::PeerClient peer_client(tls->peer_dialer());
   const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
   if (!wal::Exist(fs, wal_dir)) {
-    auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
-                                             UrlStrings(config.initial_advertise_peer_urls),
-                                             config.initial_cluster_token);
-    if (!ic.ok()) {
-      std::fprintf(stderr, "etcd: %s\n", ic.status().message().c_str());
-      return 1;
+    bootstrap::InitialCluster ic;
+    int stop_signal = 0;
+    auto wait = [&](std::chrono::milliseconds d) {
+      stop_signal = WaitSignal(stop_signals, d);
+      return stop_signal == 0;
+    };
+    if (std::optional<int> failed = BuildNewMemberCluster(config, wait, log, &ic)) {
+      if (stop_signal != 0) {
+        // Stopped while discovery waited: leave by the signal, as etcd does.
+        if (log) log->Flush();
+        signal(stop_signal, SIG_DFL);
+        pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+        raise(stop_signal);
+      }
+      return *failed;
     }
-    sc.member_id = ic->local_id;
-    sc.cluster_id = ic->cluster_id;
-    sc.initial_members = ic->members;
+    sc.member_id = ic.local_id;
+    sc.cluster_id = ic.cluster_id;
+    sc.initial_members = ic.members;
     if (!config.IsNewCluster()) {
       Status joined = JoinExisting(peer_client, config.name, log, &sc);
       if (!joined.ok()) {
@@ -183,6 +197,8 @@ int RunMember(const Config& config) {
         return 1;
       }
     }
+  } else {
+    WarnDiscoveryIgnored(config, wal_dir, log);
   }
   auto opened = server::EtcdServer::Open(sc, nullptr);
   if (!opened.ok()) {

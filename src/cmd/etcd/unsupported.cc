@@ -35,11 +35,6 @@ using T = embed::TlsInfo;
 
 constexpr Row kUnsupported[] = {
     {"--force-new-cluster", ConfigDiffers<&C::force_new_cluster>},
-    {"--discovery", ConfigDiffers<&C::discovery>},
-    {"--discovery-fallback", ProxyDiffers<&P::discovery_fallback>},
-    {"--discovery-proxy", ConfigDiffers<&C::discovery_proxy>},
-    {"--discovery-srv", ConfigDiffers<&C::discovery_srv>},
-    {"--discovery-srv-name", ConfigDiffers<&C::discovery_srv_name>},
     {"--listen-metrics-urls", ConfigDiffers<&C::listen_metrics_urls>},
     {"--experimental-peer-skip-client-san-verification", TlsDiffers<&C::peer_tls, &T::skip_client_san_verify>},
     {"--auth-token", ConfigDiffers<&C::auth_token>},
