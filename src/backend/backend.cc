@@ -11,6 +11,7 @@
 namespace etcdpp::backend {
 Result<std::unique_ptr<Backend>> Backend::Open(BackendOptions options) {
   std::unique_ptr<Backend> self(new Backend(std::move(options)));
+  RemoveDefragLeftovers(self->options_.path);
   ETCDPP_ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env,
                           LmdbEnv::Open(self->options_.path, self->options_.map_size_bytes));
   ETCDPP_ASSIGN_OR_RETURN(uint64_t last, env->LastTxnId());
@@ -113,6 +114,7 @@ void Backend::CommitterLoop() {
       RefreshInUse(*env);  // before the commit is announced: ForceCommit then sees it
       state.lock();
       committed_txn_id_ = batch->txn_id();
+      if (recording_) RecordCommittedLocked(batch);
       sealed_.reset();
       commit_count_.fetch_add(1, std::memory_order_relaxed);
       cv_.notify_all();

@@ -1,4 +1,4 @@
-// Backend maintenance: snapshot, defragmentation, sizes and the whole-store hash.
+// Backend maintenance: snapshot, file swap (defrag, snapshot install), sizes and the hash.
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -9,10 +9,11 @@
 #include <filesystem>
 
 #include "backend/backend.h"
+#include "backend/backend_files.h"
 #include "base/crc32c.h"
 
 namespace etcdpp::backend {
-namespace {
+namespace internal {
 
 Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
 
@@ -26,7 +27,6 @@ Status SyncDirOf(const std::string& file) {
   return Status::Ok();
 }
 
-// Writes a compacted copy of `env` into a new file at `path`, fsync'd.
 Status CopyToFile(LmdbEnv& env, const std::string& path) {
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create " + path);
@@ -35,6 +35,12 @@ Status CopyToFile(LmdbEnv& env, const std::string& path) {
   ::close(fd);
   return st;
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::Errno;
 
 Result<std::string> Sha256File(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -72,7 +78,7 @@ Result<SnapshotInfo> Backend::SnapshotToFile(const std::string& path) {
     std::lock_guard state(mu_);
     env = env_;
   }
-  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, path));
+  ETCDPP_RETURN_IF_ERROR(internal::CopyToFile(*env, path));
   SnapshotInfo info;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
@@ -81,40 +87,26 @@ Result<SnapshotInfo> Backend::SnapshotToFile(const std::string& path) {
   return info;
 }
 
-Status Backend::Defrag() {
-  // Stop-the-world for now: writes wait on write_mu_, new readers on readers_paused_.
-  // The env generation (shared_ptr) is what lets a later version swap under readers.
-  std::lock_guard write(write_mu_);
-  FlushLocked();
-  std::shared_ptr<LmdbEnv> env;
-  {
-    std::lock_guard state(mu_);
-    env = env_;
-  }
-  const std::string tmp = options_.path + ".tmp";
-  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, tmp));
-  env.reset();
-  return SwapFileLocked(tmp);
-}
-
 Status Backend::ReplaceWith(const std::string& path) {
   std::lock_guard write(write_mu_);
   FlushLocked();
   return SwapFileLocked(path);
 }
 
-Status Backend::SwapFileLocked(const std::string& path) {
+Status Backend::SwapFileLocked(const std::string& path, std::string_view after_rename_step) {
   std::unique_lock state(mu_);
   readers_paused_ = true;
   cv_.wait(state, [&] { return open_views_ == 0; });
   env_.reset();  // no view holds it any more: closes the old file
   Status st;
   if (::rename(path.c_str(), options_.path.c_str()) != 0) st = Errno("rename " + path);
-  if (st.ok()) st = SyncDirOf(options_.path);
+  if (st.ok()) st = internal::SyncDirOf(options_.path);
+  if (st.ok() && !after_rename_step.empty()) DefragStep(after_rename_step);
   // Reopen whichever file is now in place; failing to is fatal (no backend to serve from).
   auto reopened = LmdbEnv::Open(options_.path, options_.map_size_bytes);
   ETCDPP_CHECK(reopened.ok(), "backend reopen after swap: " + reopened.status().ToString());
   env_ = std::move(reopened).value();
+  ++env_generation_;
   RefreshInUse(*env_);
   auto last = env_->LastTxnId();
   ETCDPP_CHECK(last.ok(), "backend reopen after swap: " + last.status().ToString());
