@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 namespace etcdpp::backend {
 Result<std::unique_ptr<Backend>> Backend::Open(BackendOptions options) {
@@ -34,6 +35,7 @@ Backend::~Backend() {
   }
   cv_.notify_all();
   committer_.join();
+  if (dir_sync_pending_) SyncDirOrDie();  // a defrag's rename no commit has covered yet
 }
 
 BatchTx Backend::BeginWrite() {
@@ -103,7 +105,9 @@ void Backend::CommitterLoop() {
     if (sealed_ != nullptr) {
       std::shared_ptr<const WriteBuffer> batch = sealed_;
       std::shared_ptr<LmdbEnv> env = env_;
+      const bool sync_dir = std::exchange(dir_sync_pending_, false);
       state.unlock();
+      if (sync_dir) SyncDirOrDie();
       Status st = env->Commit(*batch);
       for (int grows = 0; grows < 8 && st.code() == StatusCode::kResourceExhausted; ++grows) {
         st = GrowMap(*env);  // the map is full: grow it and retry the same batch

@@ -72,9 +72,11 @@ class Backend {
   Result<SnapshotInfo> SnapshotToFile(const std::string& path);
   // Rewrites the file without free pages while reads and writes go on: copies, replays
   // the batches committed meanwhile onto the copy, then pauses writes for the last few
-  // batches and the swap; new readers wait only for the swap, until the views open then
-  // have ended (so do not hold a ReadTx while calling it). A crash at any step leaves
-  // either the old or the new file, complete. One defrag runs at a time.
+  // batches and the switch to the copy. Views open at the switch keep reading the old
+  // file until they end. A crash at any step leaves either the old or the new file,
+  // complete. One defrag runs at a time. If writes during the copy outgrow
+  // defrag_catch_up_bytes_max it copies again with writes paused, and then waits for open
+  // views like ReplaceWith (so do not hold a ReadTx while calling it).
   // See docs/formats/backend.md "Defragmentation".
   Status Defrag();
   // Replaces the whole store with the backend file at `path` (moved into place), e.g. a
@@ -120,7 +122,14 @@ class Backend {
   // Takes the batches recorded so far; `stop` ends recording. Aborted if they overflowed.
   Result<std::vector<std::shared_ptr<const WriteBuffer>>> TakeRecorded(bool stop);
   void RecordCommittedLocked(const std::shared_ptr<const WriteBuffer>& batch);
+  // Requires write_mu_ and a flushed buffer, `env` open on `tmp` holding exactly the
+  // committed state: renames `tmp` over the file and makes `env` the backend's at once
+  // (no reopen, no wait for views). Returns the old env: views may still use it.
+  Result<std::shared_ptr<LmdbEnv>> SwapInOpenEnvLocked(std::unique_ptr<LmdbEnv> env,
+                                                       const std::string& tmp);
   void RefreshInUse(LmdbEnv& env);
+  // fsyncs the file's directory; failing to is a durability failure, fatal.
+  void SyncDirOrDie();
   // Pauses new views, waits for open ones to end, and grows the LMDB map.
   Status GrowMap(LmdbEnv& env);
 
@@ -138,7 +147,10 @@ class Backend {
   bool stop_ = false;
   bool seal_requested_ = false;  // the interval elapsed while a BatchTx was open
   bool batch_open_ = false;      // a BatchTx is between BeginWrite and End
-  bool readers_paused_ = false;  // Defrag is swapping the file
+  bool readers_paused_ = false;  // the file is being swapped or the map grown
+  // A defrag renamed its copy into place: the directory is fsync'd before the next commit,
+  // so no commit to the new file is durable while the rename might not be.
+  bool dir_sync_pending_ = false;
   size_t open_views_ = 0;
   // Batches committed while a defrag copies, oldest first (replayed onto the copy).
   bool recording_ = false;

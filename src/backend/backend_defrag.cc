@@ -138,22 +138,52 @@ Status Backend::DefragOnline(const std::string& tmp) {
   // Most of the copy's fsync happens here, before writes pause.
   ETCDPP_RETURN_IF_ERROR(copy->Sync());
 
-  std::lock_guard write(write_mu_);  // writes wait from here to the swap
-  FlushLocked();
-  auto rest = TakeRecorded(/*stop=*/true);
-  if (!rest.ok()) return rest.status();
+  std::shared_ptr<LmdbEnv> retired;
   {
-    std::lock_guard state(mu_);
-    // A snapshot installed meanwhile (ReplaceWith) replaced the file we copied.
-    if (env_generation_ != generation) {
-      return FailedPrecondition("defrag: the backend file was replaced meanwhile");
+    std::lock_guard write(write_mu_);  // writes wait from here to the swap
+    FlushLocked();
+    auto rest = TakeRecorded(/*stop=*/true);
+    if (!rest.ok()) return rest.status();
+    {
+      std::lock_guard state(mu_);
+      // A snapshot installed meanwhile (ReplaceWith) replaced the file we copied.
+      if (env_generation_ != generation) {
+        return FailedPrecondition("defrag: the backend file was replaced meanwhile");
+      }
     }
+    ETCDPP_RETURN_IF_ERROR(ReplayAll(*copy, *rest));
+    ETCDPP_RETURN_IF_ERROR(copy->Sync());
+    ETCDPP_RETURN_IF_ERROR(copy->SetDurable());
+    DefragStep("defragBeforeRename");
+    ETCDPP_ASSIGN_OR_RETURN(retired, SwapInOpenEnvLocked(std::move(copy), tmp));
   }
-  ETCDPP_RETURN_IF_ERROR(ReplayAll(*copy, *rest));
-  ETCDPP_RETURN_IF_ERROR(copy->Sync());
-  copy.reset();
-  DefragStep("defragBeforeRename");
-  return SwapFileLocked(tmp, "defragAfterRename");
+  // Writes have resumed. Closing the old file takes a while (unmapping it): done here, out
+  // of the lock, or by the last view still reading it.
+  retired.reset();
+  return Status::Ok();
+}
+
+Result<std::shared_ptr<LmdbEnv>> Backend::SwapInOpenEnvLocked(std::unique_ptr<LmdbEnv> env,
+                                                               const std::string& tmp) {
+  ETCDPP_ASSIGN_OR_RETURN(uint64_t last, env->LastTxnId());
+  // Nothing may fail between the rename and the switch: the old file must not take
+  // another commit once the new one is in place.
+  if (::rename(tmp.c_str(), options_.path.c_str()) != 0) return internal::Errno("rename " + tmp);
+  DefragStep("defragAfterRename");
+  RefreshInUse(*env);
+  // The env stays open on the renamed file (LMDB holds it by descriptor); its reader table
+  // is the copy's lock file, unlinked by Defrag's cleanup: the next copy gets a fresh one.
+  std::lock_guard state(mu_);
+  std::shared_ptr<LmdbEnv> old = std::move(env_);
+  env_ = std::move(env);
+  ++env_generation_;
+  // The new file numbers its transactions anew; the (empty) active buffer follows. Views
+  // begun before keep the old env and buffers: they see the state at the swap, the same.
+  committed_txn_id_ = last;
+  active_ = std::make_shared<WriteBuffer>(last + 1);
+  dir_sync_pending_ = true;
+  cv_.notify_all();
+  return old;
 }
 
 Status Backend::DefragStopTheWorld(const std::string& tmp) {

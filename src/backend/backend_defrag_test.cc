@@ -218,6 +218,36 @@ TEST(BackendDefrag, TooManyBytesWrittenDuringTheCopyFallsBackToPausingWrites) {
                                              "defragBeforeRename", "defragAfterRename"}));
 }
 
+TEST(BackendDefrag, ViewOpenAcrossTheSwapKeepsReadingTheOldFileAndDefragRepeats) {
+  TempDir dir;
+  BackendOptions o = Options(dir);
+  Backend* backend = nullptr;
+  std::optional<ReadTx> old_view;
+  o.defrag_step_hook = [&](std::string_view step) {
+    if (step == "defragBeforeRename" && !old_view) old_view.emplace(backend->BeginRead().value());
+  };
+  auto b = OpenOrDie(o);
+  backend = b.get();
+  Contents model;
+  FillAndThin(*b, model);
+  ASSERT_TRUE(b->Defrag().ok());
+  b->BeginWrite().Put(Bucket::kKey, "after", "1");
+  ASSERT_TRUE(b->ForceCommit().ok());
+  ASSERT_TRUE(old_view.has_value());
+  EXPECT_EQ(old_view->Get(Bucket::kKey, "fill50").value(), std::string(1000, 'b'));
+  EXPECT_EQ(old_view->Get(Bucket::kKey, "after").value(), std::nullopt);
+  old_view.reset();  // the last user of the old file: closes it
+  model["after"] = "1";
+  EXPECT_EQ(KeyBucket(*b), model);
+  // The copy's reader table was unlinked: a second copy gets its own.
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.tmp-lock")));
+  ASSERT_TRUE(b->Defrag().ok());
+  b->BeginWrite().Put(Bucket::kKey, "after2", "2");
+  b.reset();
+  model["after2"] = "2";
+  EXPECT_EQ(KeyBucket(*OpenOrDie(Options(dir))), model);
+}
+
 TEST(BackendDefrag, OpenRemovesACopyLeftByACrash) {
   TempDir dir;
   {

@@ -124,6 +124,11 @@ Result<uint64_t> Backend::SizeBytes() const {
   return static_cast<uint64_t>(st.st_size);
 }
 
+void Backend::SyncDirOrDie() {
+  Status st = internal::SyncDirOf(options_.path);
+  ETCDPP_CHECK(st.ok(), "backend: directory fsync after defrag: " + st.ToString());
+}
+
 void Backend::RefreshInUse(LmdbEnv& env) {
   // An unreadable size keeps the last one: it must not stop writes.
   if (auto used = env.InUseBytes(); used.ok()) in_use_bytes_.store(*used, std::memory_order_release);

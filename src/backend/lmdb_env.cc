@@ -102,6 +102,12 @@ Status LmdbEnv::Sync() {
   return Status::Ok();
 }
 
+Status LmdbEnv::SetDurable() {
+  int rc = mdb_env_set_flags(env_, MDB_NOSYNC, 0);
+  if (rc != 0) return LmdbStatus(rc, "set durable");
+  return Status::Ok();
+}
+
 Status LmdbEnv::Write(const WriteBuffer& buffer, uint64_t expected_txn_id) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);

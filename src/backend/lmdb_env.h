@@ -52,6 +52,8 @@ class LmdbEnv {
   Status Replay(const WriteBuffer& buffer);
   // Flushes every commit to disk (for an environment opened with durable false).
   Status Sync();
+  // From now on every commit is durable again (undoes durable false at open).
+  Status SetDurable();
   // Doubles the map. Requires: no transaction of this environment is open.
   Status GrowMap();
   // Id of the newest committed transaction.
