@@ -10,6 +10,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "api/access_control.h"
 #include "api/health_handler.h"
 #include "api/lease_service.h"
 #include "api/snapshot_service.h"
@@ -242,6 +243,7 @@ int RunMember(const Config& config) {
   }
 
   net::Router client_router;
+  client_router.SetHttpGuard(api::AccessControl(config.cors, config.host_whitelist, log));
   api::RegisterVersionHandler(client_router, [m] {
     std::string v = m->cluster_version();
     return v.empty() ? std::string("not_decided") : v.substr(0, v.rfind('.')) + ".0";
