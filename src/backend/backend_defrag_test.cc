@@ -248,6 +248,33 @@ TEST(BackendDefrag, ViewOpenAcrossTheSwapKeepsReadingTheOldFileAndDefragRepeats)
   EXPECT_EQ(KeyBucket(*OpenOrDie(Options(dir))), model);
 }
 
+TEST(BackendDefrag, AFileReplacedDuringTheCopyAbandonsTheDefragAndKeepsTheReplacement) {
+  TempDir dir;
+  {
+    BackendOptions other_opts = Options(dir);
+    other_opts.path = dir.Sub("other");
+    auto other = OpenOrDie(other_opts);
+    other->BeginWrite().Put(Bucket::kKey, "theirs", "2");
+    ASSERT_TRUE(other->SnapshotToFile(dir.Sub("received.db")).ok());
+  }
+  BackendOptions o = Options(dir);
+  Backend* backend = nullptr;
+  o.defrag_step_hook = [&](std::string_view step) {
+    // A snapshot from the leader installed while the copy is caught up.
+    if (step == "defragAfterCopy") ASSERT_TRUE(backend->ReplaceWith(dir.Sub("received.db")).ok());
+  };
+  auto b = OpenOrDie(o);
+  backend = b.get();
+  b->BeginWrite().Put(Bucket::kKey, "mine", "1");
+  ASSERT_TRUE(b->ForceCommit().ok());
+  EXPECT_EQ(b->Defrag().code(), StatusCode::kFailedPrecondition);
+  EXPECT_EQ(KeyBucket(*b), (Contents{{"theirs", "2"}}));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.tmp")));
+  b->BeginWrite().Put(Bucket::kKey, "after", "3");
+  b.reset();
+  EXPECT_EQ(KeyBucket(*OpenOrDie(Options(dir))), (Contents{{"after", "3"}, {"theirs", "2"}}));
+}
+
 TEST(BackendDefrag, OpenRemovesACopyLeftByACrash) {
   TempDir dir;
   {
