@@ -24,6 +24,8 @@ constexpr int kCatchUpRoundsMax = 8;
 // A round that brought at most this many batches ends the catch-up: the rest (the
 // batches of about one more round) is replayed with writes paused.
 constexpr size_t kFinalBatchesMax = 4;
+// The copy is flushed to disk in steps of this size while it is written.
+constexpr size_t kCopyFlushBytes = size_t{16} << 20;
 
 std::string TmpPath(const std::string& db_path) { return db_path + ".defrag.tmp"; }
 // LMDB's reader table for a file opened with MDB_NOSUBDIR.
@@ -112,7 +114,7 @@ Status Backend::DefragOnline(const std::string& tmp) {
   {
     std::shared_ptr<LmdbEnv> old_env = StartRecording(&generation);
     DefragStep("defragBeforeCopy");
-    Status st = internal::CopyToFile(*old_env, tmp);
+    Status st = internal::CopyToFileFlushing(*old_env, tmp, kCopyFlushBytes);
     EndView();  // the copy's snapshot is released
     if (!st.ok()) {
       (void)TakeRecorded(/*stop=*/true);

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "backend/backend.h"
 #include "backend/backend_files.h"
@@ -31,6 +32,50 @@ Status CopyToFile(LmdbEnv& env, const std::string& path) {
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create " + path);
   Status st = env.CopyCompact(fd);
+  if (st.ok() && ::fsync(fd) != 0) st = Errno("fsync " + path);
+  ::close(fd);
+  return st;
+}
+
+Status CopyToFileFlushing(LmdbEnv& env, const std::string& path, size_t flush_bytes) {
+  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create " + path);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    ::close(fd);
+    return Errno("pipe");
+  }
+  // LMDB writes the copy into the pipe from its own thread; this one drains it to the file.
+  Status copied;
+  std::thread copier([&] {
+    copied = env.CopyCompact(pipe_fds[1]);
+    ::close(pipe_fds[1]);  // end of data for the reader
+  });
+  Status st;
+  std::string chunk(size_t{1} << 20, '\0');
+  size_t unflushed = 0;
+  // Drains to the end even after a failure here: closing the pipe early would kill the
+  // process with SIGPIPE in the copier.
+  while (true) {
+    ssize_t n = ::read(pipe_fds[0], chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && st.ok()) st = Errno("read copy pipe");
+    if (n <= 0) break;
+    for (ssize_t off = 0; st.ok() && off < n;) {
+      ssize_t w = ::write(fd, chunk.data() + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) st = Errno("write " + path);
+      off += w > 0 ? w : 0;
+    }
+    unflushed += static_cast<size_t>(n);
+    if (st.ok() && unflushed >= flush_bytes) {
+      if (::fdatasync(fd) != 0) st = Errno("fdatasync " + path);
+      unflushed = 0;
+    }
+  }
+  ::close(pipe_fds[0]);
+  copier.join();
+  if (st.ok()) st = copied;
   if (st.ok() && ::fsync(fd) != 0) st = Errno("fsync " + path);
   ::close(fd);
   return st;
