@@ -40,7 +40,9 @@ void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path
     }
     call(std::move(req), [done](Result<Resp> r) {
       if (!r.ok()) return done(r.status(), {});
-      done(Status(), r->SerializeAsString());
+      std::string bytes = r->SerializeAsString();
+      Resp().Swap(&*r);  // a large response is held only serialized from here on
+      done(Status(), std::move(bytes));
     });
   };
   if (gateway_paths.empty()) gateway_paths.emplace_back();

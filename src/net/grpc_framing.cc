@@ -6,11 +6,13 @@
 
 namespace etcdpp::net {
 
+std::string GrpcPrefix(size_t message_bytes) {
+  const uint32_t n = static_cast<uint32_t>(message_bytes);
+  return {0, static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+}
+
 void AppendGrpcMessage(std::string& out, std::string_view message) {
-  const uint32_t n = static_cast<uint32_t>(message.size());
-  const char prefix[kGrpcPrefixBytes] = {0, static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                                         static_cast<char>(n >> 8), static_cast<char>(n)};
-  out.append(prefix, kGrpcPrefixBytes);
+  out.append(GrpcPrefix(message.size()));
   out.append(message);
 }
 

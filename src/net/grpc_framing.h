@@ -18,6 +18,8 @@ namespace etcdpp::net {
 
 inline constexpr size_t kGrpcPrefixBytes = 5;
 
+// The uncompressed length prefix of a message of that size.
+std::string GrpcPrefix(size_t message_bytes);
 // Appends `message` with its uncompressed length prefix to `out`.
 void AppendGrpcMessage(std::string& out, std::string_view message);
 std::string EncodeGrpcMessage(std::string_view message);
