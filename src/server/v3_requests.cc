@@ -200,8 +200,8 @@ void EtcdServer::Hash(Done<etcdserverpb::HashResponse> done) {
 }
 
 void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
-  // On a background thread: the backend makes writes wait while it copies, and no I/O
-  // thread is held for that long.
+  // On a background thread: a defrag takes seconds on a large file (writes go on meanwhile,
+  // see Backend::Defrag), and no I/O thread is held for that long.
   Impl& s = *impl_;
   const bool started = s.RunInBackground([&s, done] {
     Logger* log = s.log();
