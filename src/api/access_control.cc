@@ -68,9 +68,10 @@ net::Router::HttpGuard AccessControl(std::vector<std::string> cors, std::vector<
       origin = std::string(o);
     }
     if (!origin.empty()) {
+      // In the order Go writes them: sorted by name.
+      responder.AddHeader("access-control-allow-headers", "accept, content-type, authorization");
       responder.AddHeader("access-control-allow-methods", "POST, GET, OPTIONS, PUT, DELETE");
       responder.AddHeader("access-control-allow-origin", origin);
-      responder.AddHeader("access-control-allow-headers", "accept, content-type, authorization");
     }
     if (request.method == "OPTIONS") {
       responder.Respond({200, {}, ""});
