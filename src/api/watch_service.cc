@@ -5,6 +5,8 @@
 #include "api/json_values.h"
 #include "api/unary_method.h"
 #include "api/version_handler.h"
+#include "api/watch_encoding.h"
+#include "net/grpc_framing.h"
 #include "server/errors.h"
 
 namespace etcdpp::api {
@@ -21,6 +23,10 @@ class GrpcWatchSink final : public WatchSink {
   explicit GrpcWatchSink(net::ServerStream stream) : stream_(std::move(stream)) {}
   bool Send(const etcdserverpb::WatchResponse& response) override {
     return stream_.Write(response.SerializeAsString());
+  }
+  bool SendEvents(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events) override {
+    // Encoded once into the buffer that is queued, its gRPC prefix included.
+    return stream_.WriteWithPrefixRoom(EncodeWatchResponse(head, events, net::kGrpcPrefixBytes));
   }
   bool Blocked() override { return stream_.over_send_bound(); }
 
@@ -42,6 +48,11 @@ class GatewayWatchSink final : public WatchSink {
       }
     }
     return responder_.Write("{\"result\":" + MessageToJson(response) + "}\n");
+  }
+  bool SendEvents(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events) override {
+    etcdserverpb::WatchResponse response = head;
+    for (const auto& ev : events) *response.add_events() = ev->event();
+    return Send(response);
   }
   bool Blocked() override { return responder_.queued_bytes() > bound_; }
 

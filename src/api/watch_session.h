@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "etcdserverpb/rpc.pb.h"
@@ -29,6 +30,9 @@ class WatchSink {
   virtual ~WatchSink() = default;
   // Queues one response; false once the client has gone.
   virtual bool Send(const etcdserverpb::WatchResponse& response) = 0;
+  // Queues one response made of `head` (its events empty) and `events`, in order.
+  virtual bool SendEvents(const etcdserverpb::WatchResponse& head,
+                          std::span<const mvcc::WatchEventPtr> events) = 0;
   // True while the transport holds more unsent bytes than its bound: the session stops
   // taking responses from the store (whose queue then fills and makes its watchers catch
   // up later) until the hub tries again.

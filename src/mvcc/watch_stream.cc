@@ -75,15 +75,26 @@ std::vector<WatchResponse> WatchStream::Poll() {
     bytes_ = 0;
     want_prev = prev_kv_ids_;
   }
+  if (want_prev.empty()) {
+    if (!out.empty()) store_->Kick();
+    return out;
+  }
+  // The previous value is the key as of the revision before the event; gone if compacted.
+  // It is looked up once per event, whichever stream asks first, and shared.
+  const WatchEvent::PrevKvLookup lookup = [this](const mvccpb::Event& ev) -> std::optional<mvccpb::KeyValue> {
+    RangeRequest req;
+    req.key = ev.kv().key();
+    req.revision = ev.kv().mod_revision() - 1;
+    auto prev = store_->kv()->Range(req);
+    if (!prev.ok() || prev->kvs.empty()) return std::nullopt;
+    return std::move(prev->kvs[0]);
+  };
   for (WatchResponse& resp : out) {
     if (want_prev.count(resp.watch_id) == 0) continue;
-    for (mvccpb::Event& ev : resp.events) {
-      // The previous value is the key as of the revision before the event; gone if compacted.
-      RangeRequest req;
-      req.key = ev.kv().key();
-      req.revision = ev.kv().mod_revision() - 1;
-      auto prev = store_->kv()->Range(req);
-      if (prev.ok() && !prev->kvs.empty()) *ev.mutable_prev_kv() = std::move(prev->kvs[0]);
+    resp.size_bytes = 0;
+    for (WatchEventPtr& ev : resp.events) {
+      ev = WatchEvent::WithPrevKv(ev, lookup);
+      resp.size_bytes += ev->field().size();
     }
   }
   if (!out.empty()) store_->Kick();

@@ -7,15 +7,6 @@
 
 namespace etcdpp::mvcc {
 
-namespace {
-
-void AddEvent(WatchResponse* resp, const mvccpb::Event& ev) {
-  resp->events.push_back(ev);
-  resp->size_bytes += ev.ByteSizeLong();
-}
-
-}  // namespace
-
 WatchableStore::WatchableStore(KvStore* kv, WatchableStoreOptions options)
     : kv_(kv), options_(options), notified_rev_(kv->Rev()) {
   kv_->SetObserver(this);
@@ -142,16 +133,18 @@ void WatchableStore::OnWrite(int64_t rev, const std::vector<mvccpb::Event>& even
   std::lock_guard lock(mu_);
   notified_rev_ = rev;
   std::map<Watcher*, WatchResponse> out;  // ordered: deterministic delivery order
-  auto offer = [&](Watcher* w, const mvccpb::Event& ev) {
-    if (rev < w->min_rev || !w->Wants(ev)) return;
-    AddEvent(&out[w], ev);
-  };
   for (const mvccpb::Event& ev : events) {
+    WatchEventPtr shared;  // built once, for the first watcher that wants the event
+    auto offer = [&](Watcher* w) {
+      if (rev < w->min_rev || !w->Wants(ev)) return;
+      if (!shared) shared = WatchEvent::Make(ev);
+      out[w].AddEvent(shared);
+    };
     auto it = synced_keys_.find(ev.kv().key());
     if (it != synced_keys_.end()) {
-      for (Watcher* w : it->second) offer(w, ev);
+      for (Watcher* w : it->second) offer(w);
     }
-    for (Watcher* w : synced_ranges_) offer(w, ev);
+    for (Watcher* w : synced_ranges_) offer(w);
   }
   for (auto& [w, resp] : out) {
     w->min_rev = rev + 1;

@@ -45,7 +45,7 @@ class WatchTest : public ::testing::Test {
   static std::vector<int64_t> Revs(const std::vector<WatchResponse>& rs) {
     std::vector<int64_t> out;
     for (const auto& r : rs)
-      for (const auto& ev : r.events) out.push_back(ev.kv().mod_revision());
+      for (const auto& ev : r.events) out.push_back(ev->kv().mod_revision());
     return out;
   }
   static auto HasRevs(size_t n) {
@@ -74,7 +74,7 @@ TEST_F(WatchTest, SyncedWatcherReceivesEventsInOrder) {
   auto all = CollectUntil(*s, HasRevs(3));
   EXPECT_EQ(Revs(all), (std::vector<int64_t>{2, 4, 5}));
   EXPECT_GT(notified.load(), 0);
-  const auto& del = all.back().events.back();
+  const auto& del = *all.back().events.back();
   EXPECT_EQ(del.type(), mvccpb::Event::DELETE);
   EXPECT_EQ(del.kv().key(), "a1");
   EXPECT_TRUE(del.kv().value().empty());
@@ -146,7 +146,7 @@ TEST_F(WatchTest, FiltersAndPrevKv) {
   ASSERT_TRUE(kv_->DeleteRange(DeleteRangeRequest{"a"}).ok());
   auto all = CollectUntil(*s, HasRevs(1));
   ASSERT_EQ(Revs(all), (std::vector<int64_t>{4}));
-  const auto& ev = all[0].events[0];
+  const auto& ev = *all[0].events[0];
   EXPECT_EQ(ev.type(), mvccpb::Event::DELETE);
   EXPECT_EQ(ev.prev_kv().value(), "new");
 }

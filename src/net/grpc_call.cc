@@ -27,10 +27,14 @@ GrpcCall::GrpcCall(std::shared_ptr<Loop> loop, OutputSink* sink, int32_t stream_
       send_bound_bytes_(send_bound_bytes) {}
 
 bool GrpcCall::WriteMessage(std::string message) {
-  if (!head_set_.exchange(true)) SetHead(GrpcResponseHead());
   std::string framed;
   framed.reserve(kGrpcPrefixBytes + message.size());
   AppendGrpcMessage(framed, message);
+  return WriteFramed(std::move(framed));
+}
+
+bool GrpcCall::WriteFramed(std::string framed) {
+  if (!head_set_.exchange(true)) SetHead(GrpcResponseHead());
   const bool ok = Append(std::move(framed));
   if (ok && queued_bytes() > send_bound_bytes_) MarkWantWritable();
   return ok;
@@ -68,6 +72,11 @@ void ServerStream::OnHalfClose(std::function<void()> fn) const { call_->on_half_
 void ServerStream::OnDone(std::function<void(bool)> fn) const { call_->on_done = std::move(fn); }
 void ServerStream::OnWritable(std::function<void()> fn) const { call_->on_writable = std::move(fn); }
 bool ServerStream::Write(std::string message) const { return call_->WriteMessage(std::move(message)); }
+bool ServerStream::WriteWithPrefixRoom(std::string buffer) const {
+  if (buffer.size() < kGrpcPrefixBytes) return false;
+  WriteGrpcPrefix(buffer.data(), buffer.size() - kGrpcPrefixBytes);
+  return call_->WriteFramed(std::move(buffer));
+}
 size_t ServerStream::queued_bytes() const { return call_->queued_bytes(); }
 bool ServerStream::over_send_bound() const {
   const bool over = call_->queued_bytes() > call_->send_bound_bytes();

@@ -22,6 +22,8 @@ class GrpcCall : public OutputQueue {
 
   // Any thread.
   bool WriteMessage(std::string message);
+  // `framed`: one whole message with its prefix (see ServerStream::WriteWithPrefixRoom).
+  bool WriteFramed(std::string framed);
   bool FinishWith(const GrpcStatus& status, std::string* last_message = nullptr);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
 

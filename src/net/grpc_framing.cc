@@ -6,10 +6,18 @@
 
 namespace etcdpp::net {
 
+void WriteGrpcPrefix(char* out, size_t message_bytes) {
+  const uint32_t n = static_cast<uint32_t>(message_bytes);
+  out[0] = 0;
+  out[1] = static_cast<char>(n >> 24);
+  out[2] = static_cast<char>(n >> 16);
+  out[3] = static_cast<char>(n >> 8);
+  out[4] = static_cast<char>(n);
+}
+
 void AppendGrpcMessage(std::string& out, std::string_view message) {
-  const uint32_t n = static_cast<uint32_t>(message.size());
-  const char prefix[kGrpcPrefixBytes] = {0, static_cast<char>(n >> 24), static_cast<char>(n >> 16),
-                                         static_cast<char>(n >> 8), static_cast<char>(n)};
+  char prefix[kGrpcPrefixBytes];
+  WriteGrpcPrefix(prefix, message.size());
   out.append(prefix, kGrpcPrefixBytes);
   out.append(message);
 }
