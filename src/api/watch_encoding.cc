@@ -10,12 +10,13 @@ size_t EventFieldsBytes(std::span<const mvcc::WatchEventPtr> events) {
   return n;
 }
 
-std::string EncodeWatchResponse(const etcdserverpb::WatchResponse& head,
-                                std::span<const mvcc::WatchEventPtr> events, size_t room) {
+size_t AppendWatchResponse(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events,
+                           std::string* out) {
   const size_t head_bytes = head.ByteSizeLong();
-  std::string out;
-  out.resize(room + head_bytes + EventFieldsBytes(events));
-  char* p = out.data() + room;
+  const size_t at = out->size();
+  const size_t bytes = head_bytes + EventFieldsBytes(events);
+  out->resize(at + bytes);
+  char* p = out->data() + at;
   head.SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(p));
   p += head_bytes;
   for (const auto& ev : events) {
@@ -23,6 +24,13 @@ std::string EncodeWatchResponse(const etcdserverpb::WatchResponse& head,
     std::memcpy(p, f.data(), f.size());
     p += f.size();
   }
+  return bytes;
+}
+
+std::string EncodeWatchResponse(const etcdserverpb::WatchResponse& head,
+                                std::span<const mvcc::WatchEventPtr> events) {
+  std::string out;
+  AppendWatchResponse(head, events, &out);
   return out;
 }
 

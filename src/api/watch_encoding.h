@@ -18,10 +18,12 @@ namespace etcdpp::api {
 // Encoded size of the events' field entries.
 size_t EventFieldsBytes(std::span<const mvcc::WatchEventPtr> events);
 
-// `head` (a WatchResponse whose events are empty) with `events` appended, after `room`
-// bytes left for the caller (e.g. a gRPC length prefix; their content is unspecified).
+// Appends to `out` the encoding of `head` (a WatchResponse whose events are empty) with
+// `events` as its events; returns the bytes appended.
+size_t AppendWatchResponse(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events,
+                           std::string* out);
 std::string EncodeWatchResponse(const etcdserverpb::WatchResponse& head,
-                                std::span<const mvcc::WatchEventPtr> events, size_t room = 0);
+                                std::span<const mvcc::WatchEventPtr> events);
 
 // etcd's sendFragments cut points for a response of `n` events: the end index of each
 // piece. `whole_bytes` is the encoded size of the whole response, `piece_head_bytes` that of

@@ -44,9 +44,10 @@ TEST(WatchEncoding, SplicedResponseIsProtobufsSerialization) {
   const std::string expected = Whole(Head(), events).SerializeAsString();
   EXPECT_EQ(EncodeWatchResponse(Head(), events), expected);
   EXPECT_EQ(EventFieldsBytes(events) + Head().ByteSizeLong(), expected.size());
-  // With room in front (a gRPC prefix), the message follows it unchanged.
-  const std::string roomy = EncodeWatchResponse(Head(), events, 5);
-  EXPECT_EQ(roomy.substr(5), expected);
+  // Appended after other bytes (a batch of gRPC messages), the message is unchanged.
+  std::string batch = "prefix";
+  EXPECT_EQ(AppendWatchResponse(Head(), events, &batch), expected.size());
+  EXPECT_EQ(batch, "prefix" + expected);
   // No events: the head alone, as for progress and compaction notices.
   EXPECT_EQ(EncodeWatchResponse(Head(), {}), Head().SerializeAsString());
 }

@@ -149,11 +149,12 @@ WatchSession::FlushResult WatchSession::Flush() {
     if (pending_.empty()) {
       // Take from the store only what the sink can accept soon: the rest stays in the
       // store's bounded queue.
+      if (!sink_->Commit()) return FlushResult::kGone;
       if (sink_->Blocked()) return FlushResult::kBlocked;
       for (auto& r : stream_->Poll()) pending_.push_back(std::move(r));
       if (pending_.empty()) return FlushResult::kIdle;
     }
-    if (sink_->Blocked()) return FlushResult::kBlocked;
+    if (sink_->Blocked()) return sink_->Commit() ? FlushResult::kBlocked : FlushResult::kGone;
     mvcc::WatchResponse next = std::move(pending_.front());
     pending_.pop_front();
     if (!SendStoreResponse(std::move(next))) return FlushResult::kGone;
@@ -162,17 +163,18 @@ WatchSession::FlushResult WatchSession::Flush() {
 
 bool WatchSession::SendStoreResponse(mvcc::WatchResponse r) {
   const int64_t id = r.watch_id;
-  etcdserverpb::WatchResponse resp;
+  // The same message each time: clearing keeps its header's memory.
+  etcdserverpb::WatchResponse& resp = head_;
+  resp.Clear();
+  resp.mutable_header()->set_revision(r.compact_revision != 0 ? 0 : r.revision);
+  fill_header_(resp.mutable_header());
   if (r.compact_revision != 0) {
     // etcd sends the compaction notice with a header revision of 0, and ends the watcher.
-    resp = NewResponse(0);
     resp.mutable_header()->set_revision(0);
     resp.set_compact_revision(r.compact_revision);
     resp.set_canceled(true);
     progress_.erase(id);
     fragment_.erase(id);
-  } else {
-    resp = NewResponse(r.revision);
   }
   resp.set_watch_id(id);
   if (!r.events.empty()) {

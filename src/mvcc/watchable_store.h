@@ -75,6 +75,7 @@ class WatchableStore : public WriteObserver {
   std::unordered_map<std::string, std::set<Watcher*>> synced_keys_;
   std::set<Watcher*> synced_ranges_;
   std::set<Watcher*> unsynced_;
+  std::vector<std::pair<Watcher*, WatchResponse>> on_write_out_;  // OnWrite's scratch space
   bool kicked_ = false;
   bool stop_ = false;
   std::condition_variable cv_;

@@ -72,11 +72,7 @@ void ServerStream::OnHalfClose(std::function<void()> fn) const { call_->on_half_
 void ServerStream::OnDone(std::function<void(bool)> fn) const { call_->on_done = std::move(fn); }
 void ServerStream::OnWritable(std::function<void()> fn) const { call_->on_writable = std::move(fn); }
 bool ServerStream::Write(std::string message) const { return call_->WriteMessage(std::move(message)); }
-bool ServerStream::WriteWithPrefixRoom(std::string buffer) const {
-  if (buffer.size() < kGrpcPrefixBytes) return false;
-  WriteGrpcPrefix(buffer.data(), buffer.size() - kGrpcPrefixBytes);
-  return call_->WriteFramed(std::move(buffer));
-}
+bool ServerStream::WriteFramed(std::string framed) const { return call_->WriteFramed(std::move(framed)); }
 size_t ServerStream::queued_bytes() const { return call_->queued_bytes(); }
 bool ServerStream::over_send_bound() const {
   const bool over = call_->queued_bytes() > call_->send_bound_bytes();

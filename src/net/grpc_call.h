@@ -62,10 +62,9 @@ class ServerStream {
   // Any thread. Queues one response message; false once the call is over. The message is
   // always queued when the call is live: the bound is advisory, see over_send_bound().
   bool Write(std::string message) const;
-  // Any thread. Like Write, for a message built after kGrpcPrefixBytes bytes of room at
-  // the start of `buffer` (whatever they hold): the length prefix is written there and the
-  // buffer is queued as it is, so a large message is not copied again.
-  bool WriteWithPrefixRoom(std::string buffer) const;
+  // Any thread. Like Write, for bytes that are already one or more whole messages, each
+  // with its length prefix (see WriteGrpcPrefix): queued as they are, without a copy.
+  bool WriteFramed(std::string framed) const;
   // Any thread. Bytes queued for this stream and not yet handed to HTTP/2.
   size_t queued_bytes() const;
   // Any thread. True when queued bytes exceed the server's per-stream send bound; a

@@ -22,7 +22,7 @@ class GrpcCall : public OutputQueue {
 
   // Any thread.
   bool WriteMessage(std::string message);
-  // `framed`: one whole message with its prefix (see ServerStream::WriteWithPrefixRoom).
+  // `framed`: whole messages with their prefixes (see ServerStream::WriteFramed).
   bool WriteFramed(std::string framed);
   bool FinishWith(const GrpcStatus& status, std::string* last_message = nullptr);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
