@@ -22,7 +22,9 @@ constexpr int kMaxNoLeaderPeriods = 3;
 // that is queued whole: one allocation and one hand-over for many small responses.
 class GrpcWatchSink final : public WatchSink {
  public:
-  explicit GrpcWatchSink(net::ServerStream stream) : stream_(std::move(stream)) {}
+  explicit GrpcWatchSink(net::ServerStream stream) : stream_(std::move(stream)) {
+    stream_.SetSendBound(kSendBoundBytes);
+  }
   bool Send(const etcdserverpb::WatchResponse& response) override {
     return Commit() && stream_.Write(response.SerializeAsString());
   }
@@ -44,6 +46,10 @@ class GrpcWatchSink final : public WatchSink {
 
  private:
   static constexpr size_t kBatchBytes = 64 * 1024;
+  // Unsent bytes before the session stops taking from the store. Kept small, like etcd's
+  // 128-response channel per stream: beyond it, watchers fall behind and catch up from the
+  // backend in batches instead of queueing seconds of events for a slow client.
+  static constexpr size_t kSendBoundBytes = 128 * 1024;
   net::ServerStream stream_;
   std::string batch_;  // guarded by the session's lock
 };

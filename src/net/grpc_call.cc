@@ -36,7 +36,7 @@ bool GrpcCall::WriteMessage(std::string message) {
 bool GrpcCall::WriteFramed(std::string framed) {
   if (!head_set_.exchange(true)) SetHead(GrpcResponseHead());
   const bool ok = Append(std::move(framed));
-  if (ok && queued_bytes() > send_bound_bytes_) MarkWantWritable();
+  if (ok && queued_bytes() > send_bound_bytes()) MarkWantWritable();
   return ok;
 }
 
@@ -61,7 +61,7 @@ void GrpcCall::NotifyDone(bool cancelled) {
 
 void GrpcCall::MaybeNotifyWritable() {
   if (!want_writable_.load(std::memory_order_acquire)) return;
-  if (queued_bytes() > send_bound_bytes_ / 2) return;
+  if (queued_bytes() > send_bound_bytes() / 2) return;
   want_writable_.store(false, std::memory_order_release);
   if (on_writable) on_writable();
 }
@@ -79,6 +79,7 @@ bool ServerStream::over_send_bound() const {
   if (over) call_->MarkWantWritable();
   return over;
 }
+void ServerStream::SetSendBound(size_t bytes) const { call_->set_send_bound_bytes(bytes); }
 bool ServerStream::Finish(GrpcStatus status) const { return call_->FinishWith(status); }
 bool ServerStream::done() const { return call_->closed(); }
 

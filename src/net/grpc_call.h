@@ -70,6 +70,9 @@ class ServerStream {
   // Any thread. True when queued bytes exceed the server's per-stream send bound; a
   // producer should stop writing until OnWritable.
   bool over_send_bound() const;
+  // Any thread. Replaces the server's per-stream send bound for this stream (a producer of
+  // many small latency-sensitive messages wants less queued than the default).
+  void SetSendBound(size_t bytes) const;
   // Any thread. Ends the call with `status` in the trailers; false if it was already over.
   bool Finish(GrpcStatus status) const;
   // Any thread.
