@@ -26,7 +26,10 @@ void WatchStream::SetNotifier(std::function<void()> notifier) {
 bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
   std::lock_guard lock(mu_);
   const size_t max = store_->options_.stream_queue_bytes_max;
-  if (!force && !queue_.empty() && bytes_ + resp.size_bytes > max) return false;
+  if (!force && !queue_.empty() &&
+      (bytes_ + resp.size_bytes > max || queue_.size() >= store_->options_.stream_queue_responses_max)) {
+    return false;
+  }
   *became_non_empty = queue_.empty();
   bytes_ += resp.size_bytes;
   queue_.push_back(std::move(resp));
@@ -35,7 +38,8 @@ bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
 
 bool WatchStream::HasRoom() const {
   std::lock_guard lock(mu_);
-  return bytes_ < store_->options_.stream_queue_bytes_max;
+  return bytes_ < store_->options_.stream_queue_bytes_max &&
+         queue_.size() < store_->options_.stream_queue_responses_max;
 }
 
 void WatchStream::Notify() {

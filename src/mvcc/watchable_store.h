@@ -28,6 +28,9 @@ struct WatchableStoreOptions {
   // Small, like etcd's 128-response channel per stream: a slow client's watchers fall
   // behind and catch up from the backend rather than queueing seconds of events.
   size_t stream_queue_bytes_max = size_t{128} << 10;
+  // etcd's chanBufLen. Watchers that overflow it catch up later with one response for
+  // several revisions, so a busy stream sends fewer, larger responses.
+  size_t stream_queue_responses_max = 128;
   int sync_interval_ms = 100;        // catch-up rounds (also run at once when kicked)
   size_t catch_up_rows_max = 1000;   // backend rows read per watcher group per round
 };

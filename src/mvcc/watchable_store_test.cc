@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 #include <thread>
 
 #include "testing/temp_dir.h"
@@ -114,6 +116,31 @@ TEST_F(WatchTest, VictimCatchesUpWithoutLossOrDuplicatesAndNeverBlocksWriter) {
   for (int64_t r = 2; r <= 2001; ++r) want.push_back(r);
   EXPECT_EQ(Revs(all), want);
   EXPECT_TRUE(WaitUntil([&] { return watchable_->synced_count() == 1; }));
+}
+
+// etcd's 128-response channel: watchers past the bound catch up later, several revisions
+// in one response, so a busy stream sends fewer responses than revisions x watchers.
+TEST_F(WatchTest, ResponseCountBoundMakesOverflowingWatchersCatchUpInBatches) {
+  WatchableStoreOptions o;
+  o.stream_queue_responses_max = 3;
+  Open(o);
+  auto s = watchable_->NewStream();
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->Watch(WatchRequest{.key = "k"}).ok());
+  for (int i = 0; i < 10; ++i) Put("k", std::to_string(i));  // revisions 2..11
+  EXPECT_EQ(watchable_->unsynced_count(), 5u);  // the queue took 3 responses of revision 2, then none
+  std::map<int64_t, std::vector<int64_t>> revs;  // by watcher
+  size_t responses = 0;
+  CollectUntil(*s, [&](const std::vector<WatchResponse>& rs) {
+    for (size_t i = responses; i < rs.size(); ++i) {
+      for (const auto& ev : rs[i].events) revs[rs[i].watch_id].push_back(ev->kv().mod_revision());
+    }
+    responses = rs.size();
+    return revs.size() == 5 && std::all_of(revs.begin(), revs.end(), [](const auto& e) { return e.second.size() >= 10; });
+  });
+  std::vector<int64_t> want;
+  for (int64_t r = 2; r <= 11; ++r) want.push_back(r);
+  for (const auto& [id, got] : revs) EXPECT_EQ(got, want) << "watcher " << id;
+  EXPECT_LT(responses, 5u * 10u);
 }
 
 TEST_F(WatchTest, CompactedStartRevisionReportsCompactRevisionAndEndsWatcher) {
