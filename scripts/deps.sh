@@ -10,7 +10,7 @@ packages=(
   nlohmann-json3-dev libyaml-cpp-dev libcrypt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libgrpc++-dev protobuf-compiler-grpc
-  python3-grpcio python3-etcd3 python3-pytest curl procps iproute2
+  python3-grpcio python3-etcd3 python3-pytest curl procps iproute2 dnsmasq-base
   etcd-server etcd-client
 )
 

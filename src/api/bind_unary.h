@@ -24,10 +24,11 @@ bool LearnerServes(const Req& req) {
 }
 
 // `gateway_paths`: none for gRPC only; aliases beyond the first serve the same method.
+// `call` answers with the response already encoded (a Resp's bytes, in any field order).
 template <typename Req, typename Resp>
-void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path,
-               std::vector<std::string> gateway_paths, std::function<Status(const Req&)> check,
-               std::function<void(Req, server::EtcdServer::Done<Resp>)> call) {
+void BindUnaryEncoded(net::Router& router, server::EtcdServer* s, std::string grpc_path,
+                      std::vector<std::string> gateway_paths, std::function<Status(const Req&)> check,
+                      std::function<void(Req, server::EtcdServer::Done<std::string>)> call) {
   static const Req kReqPrototype;
   static const Resp kRespPrototype;
   UnaryFn fn = [s, check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
@@ -38,9 +39,9 @@ void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path
     if (check) {
       if (Status bad = check(req); !bad.ok()) return done(bad, {});
     }
-    call(std::move(req), [done](Result<Resp> r) {
+    call(std::move(req), [done](Result<std::string> r) {
       if (!r.ok()) return done(r.status(), {});
-      done(Status(), r->SerializeAsString());
+      done(Status(), std::move(*r));
     });
   };
   if (gateway_paths.empty()) gateway_paths.emplace_back();
@@ -53,6 +54,23 @@ void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path
     m.fn = fn;
     RegisterUnary(router, std::move(m));
   }
+}
+
+// The same for a call that answers with a Resp message, serialized here.
+template <typename Req, typename Resp>
+void BindUnary(net::Router& router, server::EtcdServer* s, std::string grpc_path,
+               std::vector<std::string> gateway_paths, std::function<Status(const Req&)> check,
+               std::function<void(Req, server::EtcdServer::Done<Resp>)> call) {
+  BindUnaryEncoded<Req, Resp>(
+      router, s, std::move(grpc_path), std::move(gateway_paths), std::move(check),
+      [call = std::move(call)](Req req, server::EtcdServer::Done<std::string> done) {
+        call(std::move(req), [done](Result<Resp> r) {
+          if (!r.ok()) return done(r.status());
+          std::string bytes = r->SerializeAsString();
+          Resp().Swap(&*r);  // a large response is held only serialized from here on
+          done(std::move(bytes));
+        });
+      });
 }
 
 }  // namespace etcdpp::api

@@ -25,8 +25,9 @@ void Bind(net::Router& router, EtcdServer* s, std::string grpc_path, std::string
 
 void RegisterV3Services(net::Router& router, EtcdServer* s, V3Limits limits) {
   using namespace etcdserverpb;
-  Bind<RangeRequest, RangeResponse>(router, s, "/etcdserverpb.KV/Range", "/v3/kv/range", CheckRange,
-                                    [s](RangeRequest r, auto done) { s->Range(std::move(r), done); });
+  BindUnaryEncoded<RangeRequest, RangeResponse>(
+      router, s, "/etcdserverpb.KV/Range", {"/v3/kv/range"}, CheckRange,
+      [s](RangeRequest r, EtcdServer::Done<std::string> done) { s->RangeEncoded(std::move(r), std::move(done)); });
   Bind<PutRequest, PutResponse>(router, s, "/etcdserverpb.KV/Put", "/v3/kv/put", CheckPut,
                                 [s](PutRequest r, auto done) { s->Put(std::move(r), done); });
   Bind<DeleteRangeRequest, DeleteRangeResponse>(

@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <utility>
 
 namespace etcdpp::backend {
 Result<std::unique_ptr<Backend>> Backend::Open(BackendOptions options) {
   std::unique_ptr<Backend> self(new Backend(std::move(options)));
+  RemoveDefragLeftovers(self->options_.path);
   ETCDPP_ASSIGN_OR_RETURN(std::unique_ptr<LmdbEnv> env,
                           LmdbEnv::Open(self->options_.path, self->options_.map_size_bytes));
   ETCDPP_ASSIGN_OR_RETURN(uint64_t last, env->LastTxnId());
@@ -33,6 +35,7 @@ Backend::~Backend() {
   }
   cv_.notify_all();
   committer_.join();
+  if (dir_sync_pending_) SyncDirOrDie();  // a defrag's rename no commit has covered yet
 }
 
 BatchTx Backend::BeginWrite() {
@@ -102,7 +105,9 @@ void Backend::CommitterLoop() {
     if (sealed_ != nullptr) {
       std::shared_ptr<const WriteBuffer> batch = sealed_;
       std::shared_ptr<LmdbEnv> env = env_;
+      const bool sync_dir = std::exchange(dir_sync_pending_, false);
       state.unlock();
+      if (sync_dir) SyncDirOrDie();
       Status st = env->Commit(*batch);
       for (int grows = 0; grows < 8 && st.code() == StatusCode::kResourceExhausted; ++grows) {
         st = GrowMap(*env);  // the map is full: grow it and retry the same batch
@@ -113,6 +118,7 @@ void Backend::CommitterLoop() {
       RefreshInUse(*env);  // before the commit is announced: ForceCommit then sees it
       state.lock();
       committed_txn_id_ = batch->txn_id();
+      if (recording_) RecordCommittedLocked(batch);
       sealed_.reset();
       commit_count_.fetch_add(1, std::memory_order_relaxed);
       cv_.notify_all();

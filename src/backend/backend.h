@@ -17,10 +17,13 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "backend/batch_tx.h"
 #include "backend/lmdb_env.h"
@@ -38,6 +41,12 @@ struct BackendOptions {
   size_t batch_bytes_max = size_t{64} << 20;  // bounds the memory of buffered writes
   // Virtual; at least twice an existing file; doubled when full (readers pause briefly).
   size_t map_size_bytes = size_t{16} << 30;
+  // Defrag keeps the batches committed while it copies, to replay them onto the copy;
+  // past this many bytes it drops them and defragments with writes paused instead.
+  size_t defrag_catch_up_bytes_max = size_t{256} << 20;
+  // Test seam: called at each defrag step, named like its failpoint (base/failpoint.h),
+  // on the defragmenting thread. Tests block there to act while a defrag is under way.
+  std::function<void(std::string_view step)> defrag_step_hook;
 };
 
 struct SnapshotInfo {
@@ -61,8 +70,14 @@ class Backend {
   Status Snapshot(int fd);
   // Same into a new file at `path` (fsync'd), with its size and SHA-256.
   Result<SnapshotInfo> SnapshotToFile(const std::string& path);
-  // Rewrites the file without free pages. Writes wait; new readers wait until the views
-  // open at the start have ended (so do not hold a ReadTx while calling it).
+  // Rewrites the file without free pages while reads and writes go on: copies, replays
+  // the batches committed meanwhile onto the copy, then pauses writes for the last few
+  // batches and the switch to the copy. Views open at the switch keep reading the old
+  // file until they end. A crash at any step leaves either the old or the new file,
+  // complete. One defrag runs at a time. If writes during the copy outgrow
+  // defrag_catch_up_bytes_max it copies again with writes paused, and then waits for open
+  // views like ReplaceWith (so do not hold a ReadTx while calling it).
+  // See docs/formats/backend.md "Defragmentation".
   Status Defrag();
   // Replaces the whole store with the backend file at `path` (moved into place), e.g. a
   // snapshot received from the leader. Waits like Defrag.
@@ -94,25 +109,54 @@ class Backend {
   void EndView();
   // Requires write_mu_ and a flushed buffer: moves `path` over the file and reopens it
   // once the open views have ended.
-  Status SwapFileLocked(const std::string& path);
+  // `after_rename_step`, if not empty, is a defrag step run between rename and reopen.
+  Status SwapFileLocked(const std::string& path, std::string_view after_rename_step = {});
+  // Defrag's parts (backend_defrag.cc).
+  static void RemoveDefragLeftovers(const std::string& db_path);
+  void DefragStep(std::string_view name);
+  Status DefragOnline(const std::string& tmp);
+  Status DefragStopTheWorld(const std::string& tmp);
+  // Starts recording committed batches and pins the current env as a view (for the copy;
+  // EndView releases it); `generation` receives env_generation_.
+  std::shared_ptr<LmdbEnv> StartRecording(uint64_t* generation);
+  // Takes the batches recorded so far; `stop` ends recording. Aborted if they overflowed.
+  Result<std::vector<std::shared_ptr<const WriteBuffer>>> TakeRecorded(bool stop);
+  void RecordCommittedLocked(const std::shared_ptr<const WriteBuffer>& batch);
+  // Requires write_mu_ and a flushed buffer, `env` open on `tmp` holding exactly the
+  // committed state: renames `tmp` over the file and makes `env` the backend's at once
+  // (no reopen, no wait for views). Returns the old env: views may still use it.
+  Result<std::shared_ptr<LmdbEnv>> SwapInOpenEnvLocked(std::unique_ptr<LmdbEnv> env,
+                                                       const std::string& tmp);
   void RefreshInUse(LmdbEnv& env);
+  // fsyncs the file's directory; failing to is a durability failure, fatal.
+  void SyncDirOrDie();
   // Pauses new views, waits for open ones to end, and grows the LMDB map.
   Status GrowMap(LmdbEnv& env);
 
   const BackendOptions options_;
-  std::mutex write_mu_;  // the batch lock: held by the one BatchTx (and by Defrag)
+  std::mutex write_mu_;  // the batch lock: held by the one BatchTx (and by Defrag's swap)
+  std::mutex defrag_mu_;  // serialises Defrag calls
 
   std::mutex mu_;  // guards the fields below down to open_views_
   std::condition_variable cv_;
   std::shared_ptr<LmdbEnv> env_;
+  uint64_t env_generation_ = 0;  // counts file swaps: tells Defrag its copy's file is gone
   std::shared_ptr<WriteBuffer> active_;
   std::shared_ptr<WriteBuffer> sealed_;
   uint64_t committed_txn_id_ = 0;
   bool stop_ = false;
   bool seal_requested_ = false;  // the interval elapsed while a BatchTx was open
   bool batch_open_ = false;      // a BatchTx is between BeginWrite and End
-  bool readers_paused_ = false;  // Defrag is swapping the file
+  bool readers_paused_ = false;  // the file is being swapped or the map grown
+  // A defrag renamed its copy into place: the directory is fsync'd before the next commit,
+  // so no commit to the new file is durable while the rename might not be.
+  bool dir_sync_pending_ = false;
   size_t open_views_ = 0;
+  // Batches committed while a defrag copies, oldest first (replayed onto the copy).
+  bool recording_ = false;
+  bool recording_overflowed_ = false;
+  size_t recorded_bytes_ = 0;
+  std::vector<std::shared_ptr<const WriteBuffer>> recorded_;
 
   std::atomic<uint64_t> commit_count_{0};
   std::atomic<uint64_t> in_use_bytes_{0};

@@ -1,4 +1,4 @@
-// Backend maintenance: snapshot, defragmentation, sizes and the whole-store hash.
+// Backend maintenance: snapshot, file swap (defrag, snapshot install), sizes and the hash.
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
@@ -7,12 +7,14 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <thread>
 
 #include "backend/backend.h"
+#include "backend/backend_files.h"
 #include "base/crc32c.h"
 
 namespace etcdpp::backend {
-namespace {
+namespace internal {
 
 Status Errno(const std::string& what) { return IoError(what + ": " + std::strerror(errno)); }
 
@@ -26,7 +28,6 @@ Status SyncDirOf(const std::string& file) {
   return Status::Ok();
 }
 
-// Writes a compacted copy of `env` into a new file at `path`, fsync'd.
 Status CopyToFile(LmdbEnv& env, const std::string& path) {
   int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("create " + path);
@@ -35,6 +36,56 @@ Status CopyToFile(LmdbEnv& env, const std::string& path) {
   ::close(fd);
   return st;
 }
+
+Status CopyToFileFlushing(LmdbEnv& env, const std::string& path, size_t flush_bytes) {
+  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) return Errno("create " + path);
+  int pipe_fds[2];
+  if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    ::close(fd);
+    return Errno("pipe");
+  }
+  // LMDB writes the copy into the pipe from its own thread; this one drains it to the file.
+  Status copied;
+  std::thread copier([&] {
+    copied = env.CopyCompact(pipe_fds[1]);
+    ::close(pipe_fds[1]);  // end of data for the reader
+  });
+  Status st;
+  std::string chunk(size_t{1} << 20, '\0');
+  size_t unflushed = 0;
+  // Drains to the end even after a failure here: closing the pipe early would kill the
+  // process with SIGPIPE in the copier.
+  while (true) {
+    ssize_t n = ::read(pipe_fds[0], chunk.data(), chunk.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && st.ok()) st = Errno("read copy pipe");
+    if (n <= 0) break;
+    for (ssize_t off = 0; st.ok() && off < n;) {
+      ssize_t w = ::write(fd, chunk.data() + off, static_cast<size_t>(n - off));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) st = Errno("write " + path);
+      off += w > 0 ? w : 0;
+    }
+    unflushed += static_cast<size_t>(n);
+    if (st.ok() && unflushed >= flush_bytes) {
+      if (::fdatasync(fd) != 0) st = Errno("fdatasync " + path);
+      unflushed = 0;
+    }
+  }
+  ::close(pipe_fds[0]);
+  copier.join();
+  if (st.ok()) st = copied;
+  if (st.ok() && ::fsync(fd) != 0) st = Errno("fsync " + path);
+  ::close(fd);
+  return st;
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::Errno;
 
 Result<std::string> Sha256File(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -72,7 +123,7 @@ Result<SnapshotInfo> Backend::SnapshotToFile(const std::string& path) {
     std::lock_guard state(mu_);
     env = env_;
   }
-  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, path));
+  ETCDPP_RETURN_IF_ERROR(internal::CopyToFile(*env, path));
   SnapshotInfo info;
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return Errno("stat " + path);
@@ -81,40 +132,26 @@ Result<SnapshotInfo> Backend::SnapshotToFile(const std::string& path) {
   return info;
 }
 
-Status Backend::Defrag() {
-  // Stop-the-world for now: writes wait on write_mu_, new readers on readers_paused_.
-  // The env generation (shared_ptr) is what lets a later version swap under readers.
-  std::lock_guard write(write_mu_);
-  FlushLocked();
-  std::shared_ptr<LmdbEnv> env;
-  {
-    std::lock_guard state(mu_);
-    env = env_;
-  }
-  const std::string tmp = options_.path + ".tmp";
-  ETCDPP_RETURN_IF_ERROR(CopyToFile(*env, tmp));
-  env.reset();
-  return SwapFileLocked(tmp);
-}
-
 Status Backend::ReplaceWith(const std::string& path) {
   std::lock_guard write(write_mu_);
   FlushLocked();
   return SwapFileLocked(path);
 }
 
-Status Backend::SwapFileLocked(const std::string& path) {
+Status Backend::SwapFileLocked(const std::string& path, std::string_view after_rename_step) {
   std::unique_lock state(mu_);
   readers_paused_ = true;
   cv_.wait(state, [&] { return open_views_ == 0; });
   env_.reset();  // no view holds it any more: closes the old file
   Status st;
   if (::rename(path.c_str(), options_.path.c_str()) != 0) st = Errno("rename " + path);
-  if (st.ok()) st = SyncDirOf(options_.path);
+  if (st.ok()) st = internal::SyncDirOf(options_.path);
+  if (st.ok() && !after_rename_step.empty()) DefragStep(after_rename_step);
   // Reopen whichever file is now in place; failing to is fatal (no backend to serve from).
   auto reopened = LmdbEnv::Open(options_.path, options_.map_size_bytes);
   ETCDPP_CHECK(reopened.ok(), "backend reopen after swap: " + reopened.status().ToString());
   env_ = std::move(reopened).value();
+  ++env_generation_;
   RefreshInUse(*env_);
   auto last = env_->LastTxnId();
   ETCDPP_CHECK(last.ok(), "backend reopen after swap: " + last.status().ToString());
@@ -130,6 +167,11 @@ Result<uint64_t> Backend::SizeBytes() const {
   struct stat st {};
   if (::stat(options_.path.c_str(), &st) != 0) return Errno("stat " + options_.path);
   return static_cast<uint64_t>(st.st_size);
+}
+
+void Backend::SyncDirOrDie() {
+  Status st = internal::SyncDirOf(options_.path);
+  ETCDPP_CHECK(st.ok(), "backend: directory fsync after defrag: " + st.ToString());
 }
 
 void Backend::RefreshInUse(LmdbEnv& env) {

@@ -21,7 +21,8 @@ Status LmdbStatus(int rc, std::string_view what) {
   return IoError(std::move(message));
 }
 
-Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t map_size_bytes) {
+Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t map_size_bytes,
+                                               bool durable) {
   std::unique_ptr<LmdbEnv> self(new LmdbEnv());
   self->path_ = path;
   int rc = mdb_env_create(&self->env_);
@@ -34,7 +35,8 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t m
   if ((rc = mdb_env_set_maxdbs(self->env_, 32)) != 0) return LmdbStatus(rc, "set_maxdbs");
   if ((rc = mdb_env_set_maxreaders(self->env_, kMaxReaders)) != 0) return LmdbStatus(rc, "set_maxreaders");
   // Durable commits (no MDB_NOSYNC / MDB_NOMETASYNC); read txns may move across threads.
-  rc = mdb_env_open(self->env_, path.c_str(), MDB_NOSUBDIR | MDB_NOTLS, 0600);
+  const unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (durable ? 0 : MDB_NOSYNC);
+  rc = mdb_env_open(self->env_, path.c_str(), flags, 0600);
   if (rc != 0) return LmdbStatus(rc, "open " + path);
 
   MDB_txn* txn = nullptr;
@@ -90,14 +92,30 @@ void LmdbEnv::EndRead(MDB_txn* txn) {
   }
 }
 
-Status LmdbEnv::Commit(const WriteBuffer& buffer) {
+Status LmdbEnv::Commit(const WriteBuffer& buffer) { return Write(buffer, buffer.txn_id()); }
+
+Status LmdbEnv::Replay(const WriteBuffer& buffer) { return Write(buffer, 0); }
+
+Status LmdbEnv::Sync() {
+  int rc = mdb_env_sync(env_, 1);
+  if (rc != 0) return LmdbStatus(rc, "sync");
+  return Status::Ok();
+}
+
+Status LmdbEnv::SetDurable() {
+  int rc = mdb_env_set_flags(env_, MDB_NOSYNC, 0);
+  if (rc != 0) return LmdbStatus(rc, "set durable");
+  return Status::Ok();
+}
+
+Status LmdbEnv::Write(const WriteBuffer& buffer, uint64_t expected_txn_id) {
   MDB_txn* txn = nullptr;
   int rc = mdb_txn_begin(env_, nullptr, 0, &txn);
   if (rc != 0) return LmdbStatus(rc, "begin write txn");
   // Buffers are numbered with the id their commit gets; only a non-empty buffer is sealed.
-  ETCDPP_CHECK(mdb_txn_id(txn) == buffer.txn_id(),
+  ETCDPP_CHECK(expected_txn_id == 0 || mdb_txn_id(txn) == expected_txn_id,
                "backend write txn ids out of step: lmdb " + std::to_string(mdb_txn_id(txn)) +
-                   ", buffer " + std::to_string(buffer.txn_id()));
+                   ", buffer " + std::to_string(expected_txn_id));
   buffer.ForEachFinal([&](Bucket bucket, std::string_view key, const std::string* value) {
     if (rc != 0) return;
     MDB_val k = Val(key);
@@ -113,7 +131,7 @@ Status LmdbEnv::Commit(const WriteBuffer& buffer) {
   // nothing (a batch may net to nothing, e.g. a key put and deleted again).
   if (rc == 0) {
     char seq[8];
-    uint64_t id = buffer.txn_id();
+    uint64_t id = mdb_txn_id(txn);
     for (int i = 7; i >= 0; --i, id >>= 8) seq[i] = static_cast<char>(id & 0xff);
     MDB_val k = Val(kCommitSeqKey), v{sizeof seq, seq};
     rc = mdb_put(txn, internal_dbi_, &k, &v, 0);

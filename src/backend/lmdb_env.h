@@ -27,7 +27,10 @@ Status LmdbStatus(int rc, std::string_view what);
 class LmdbEnv {
  public:
   // Opens (creating if needed) the single-file environment at `path` and every bucket.
-  static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& path, size_t map_size_bytes);
+  // `durable` false skips the fsync of each commit (MDB_NOSYNC): only for a file that is
+  // not yet the backend's (a defrag copy being caught up), made durable with Sync().
+  static Result<std::unique_ptr<LmdbEnv>> Open(const std::string& path, size_t map_size_bytes,
+                                               bool durable = true);
   ~LmdbEnv();
   LmdbEnv(const LmdbEnv&) = delete;
   LmdbEnv& operator=(const LmdbEnv&) = delete;
@@ -43,6 +46,14 @@ class LmdbEnv {
   // Writes the final state of every key in `buffer` in one durable LMDB transaction whose
   // id must be buffer.txn_id(). Requires: called by one thread at a time.
   Status Commit(const WriteBuffer& buffer);
+  // Writes the final state of every key in `buffer` in one transaction numbered by this
+  // environment (ids of another file's buffers do not apply): replays a batch committed
+  // to the old file onto a defrag copy. Requires: called by one thread at a time.
+  Status Replay(const WriteBuffer& buffer);
+  // Flushes every commit to disk (for an environment opened with durable false).
+  Status Sync();
+  // From now on every commit is durable again (undoes durable false at open).
+  Status SetDurable();
   // Doubles the map. Requires: no transaction of this environment is open.
   Status GrowMap();
   // Id of the newest committed transaction.
@@ -55,6 +66,8 @@ class LmdbEnv {
 
  private:
   LmdbEnv() = default;
+  // One write transaction with `buffer`'s final states; `expected_txn_id` 0 skips the check.
+  Status Write(const WriteBuffer& buffer, uint64_t expected_txn_id);
 
   MDB_env* env_ = nullptr;
   std::array<MDB_dbi, kBucketCount> dbis_{};

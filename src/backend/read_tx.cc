@@ -74,6 +74,23 @@ Result<std::optional<std::string>> ReadTx::Get(Bucket bucket, std::string_view k
   return std::optional<std::string>(std::string(View(v)));
 }
 
+Result<std::optional<std::string_view>> ReadTx::GetView(Bucket bucket, std::string_view key,
+                                                        std::deque<std::string>* keep) const {
+  ETCDPP_CHECK(valid(), "GetView on an ended ReadTx");
+  std::optional<WriteBuffer::Entry> buffered;
+  if (active_ != nullptr) buffered = active_->Get(bucket, key, seq_);
+  if (!buffered && sealed_ != nullptr) buffered = sealed_->Get(bucket, key, UINT64_MAX);
+  if (buffered) {
+    if (!buffered->value) return std::optional<std::string_view>();
+    return std::optional<std::string_view>(keep->emplace_back(std::move(*buffered->value)));
+  }
+  MDB_val k = Val(key), v{};
+  int rc = mdb_get(txn_, env_->dbi(bucket), &k, &v);
+  if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
+  if (rc != 0) return LmdbStatus(rc, "get");
+  return std::optional<std::string_view>(View(v));
+}
+
 Status ReadTx::Range(Bucket bucket, std::string_view begin, std::string_view end, size_t limit,
                      const Visitor& fn) const {
   ETCDPP_CHECK(valid(), "Range on an ended ReadTx");

@@ -9,6 +9,7 @@
 #include <lmdb.h>
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -35,6 +36,11 @@ class ReadTx {
   bool valid() const { return txn_ != nullptr; }
   // The value of `key`, or nullopt when absent. Errors are LMDB failures.
   Result<std::optional<std::string>> Get(Bucket bucket, std::string_view key) const;
+  // Like Get without copying a committed value: the view points into the snapshot and is
+  // valid until End. A value still in a write buffer is copied into `keep` (whose
+  // elements do not move) and the view points there.
+  Result<std::optional<std::string_view>> GetView(Bucket bucket, std::string_view key,
+                                                  std::deque<std::string>* keep) const;
   // Visits keys in [begin, end) in ascending order (end empty: to the end of the bucket),
   // at most `limit` of them (0: no limit).
   Status Range(Bucket bucket, std::string_view begin, std::string_view end, size_t limit,

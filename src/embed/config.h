@@ -80,6 +80,8 @@ struct Config {
   std::string discovery_proxy;
   std::string discovery_srv;
   std::string discovery_srv_name;
+  // --discovery-fallback proxy (etcdmain keeps the flag; the member only needs the choice).
+  bool discovery_fallback_proxy = true;
   bool strict_reconfig_check = true;
   bool enable_v2 = false;
   bool pre_vote = false;

@@ -10,9 +10,14 @@
 #include <atomic>
 #include <mutex>
 
+#include "api/access_control.h"
 #include "api/health_handler.h"
 #include "api/lease_service.h"
 #include "api/snapshot_service.h"
+#include "api/v2_discovery_handler.h"
+#include "api/v2_keys_handler.h"
+#include "api/v2_members_handler.h"
+#include "api/v2_stats_handler.h"
 #include "api/v3_services.h"
 #include "api/version_handler.h"
 #include "api/watch_service.h"
@@ -21,6 +26,7 @@
 #include "bootstrap/join_existing.h"
 #include "bootstrap/static_cluster.h"
 #include "embed/config.h"
+#include "embed/initial_cluster.h"
 #include "embed/tls_setup.h"
 #include "membership/member.h"
 #include "net/server.h"
@@ -51,6 +57,10 @@ void LogStartup(const Config& c, Logger& log) {
   log.Info(kPkg, "heartbeat = " + std::to_string(c.heartbeat_interval_ms) + "ms");
   log.Info(kPkg, "election = " + std::to_string(c.election_timeout_ms) + "ms");
   log.Info(kPkg, "snapshot count = " + std::to_string(c.snapshot_count));
+  if (!c.discovery.empty()) {
+    log.Info(kPkg, "discovery URL= " + c.discovery);
+    if (!c.discovery_proxy.empty()) log.Info(kPkg, "discovery proxy = " + c.discovery_proxy);
+  }
   log.Info(kPkg, "advertise client URLs = " + JoinUrls(c.advertise_client_urls));
   log.Info(kPkg, "initial advertise peer URLs = " + JoinUrls(c.initial_advertise_peer_urls));
   log.Info(kPkg, "initial cluster = " + c.initial_cluster);
@@ -161,16 +171,25 @@ int RunMember(const Config& config) {
   peer::PeerClient peer_client(tls->peer_dialer());
   const std::string wal_dir = config.wal_dir.empty() ? config.data_dir + "/member/wal" : config.wal_dir;
   if (!wal::Exist(fs, wal_dir)) {
-    auto ic = bootstrap::BuildInitialCluster(config.initial_cluster, config.name,
-                                             UrlStrings(config.initial_advertise_peer_urls),
-                                             config.initial_cluster_token);
-    if (!ic.ok()) {
-      std::fprintf(stderr, "etcd: %s\n", ic.status().message().c_str());
-      return 1;
+    bootstrap::InitialCluster ic;
+    int stop_signal = 0;
+    auto wait = [&](std::chrono::milliseconds d) {
+      stop_signal = WaitSignal(stop_signals, d);
+      return stop_signal == 0;
+    };
+    if (std::optional<int> failed = BuildNewMemberCluster(config, wait, log, &ic)) {
+      if (stop_signal != 0) {
+        // Stopped while discovery waited: leave by the signal, as etcd does.
+        if (log) log->Flush();
+        signal(stop_signal, SIG_DFL);
+        pthread_sigmask(SIG_UNBLOCK, &stop_signals, nullptr);
+        raise(stop_signal);
+      }
+      return *failed;
     }
-    sc.member_id = ic->local_id;
-    sc.cluster_id = ic->cluster_id;
-    sc.initial_members = ic->members;
+    sc.member_id = ic.local_id;
+    sc.cluster_id = ic.cluster_id;
+    sc.initial_members = ic.members;
     if (!config.IsNewCluster()) {
       Status joined = JoinExisting(peer_client, config.name, log, &sc);
       if (!joined.ok()) {
@@ -178,6 +197,8 @@ int RunMember(const Config& config) {
         return 1;
       }
     }
+  } else {
+    WarnDiscoveryIgnored(config, wal_dir, log);
   }
   auto opened = server::EtcdServer::Open(sc, nullptr);
   if (!opened.ok()) {
@@ -242,6 +263,7 @@ int RunMember(const Config& config) {
   }
 
   net::Router client_router;
+  client_router.SetHttpGuard(api::AccessControl(config.cors, config.host_whitelist, log));
   api::RegisterVersionHandler(client_router, [m] {
     std::string v = m->cluster_version();
     return v.empty() ? std::string("not_decided") : v.substr(0, v.rfind('.')) + ".0";
@@ -255,6 +277,17 @@ int RunMember(const Config& config) {
   api::WatchService watch_service(m, WatchOptions(config));
   watch_service.Register(client_router);
   api::RegisterSnapshotService(client_router, m, log);
+  // etcd 3.4 serves the v2 API only with --enable-v2.
+  std::unique_ptr<api::V2KeysApi> v2_keys;
+  if (config.enable_v2) {
+    v2_keys = std::make_unique<api::V2KeysApi>(m);
+    v2_keys->Register(client_router);
+    api::RegisterV2MembersHandler(client_router, m);
+    api::RegisterV2StatsHandler(client_router, m);
+    api::RegisterV2DiscoveryHandler(client_router, m,
+                                    config.advertise_client_urls.empty() ? std::string()
+                                                                         : config.advertise_client_urls[0].String());
+  }
   net::Server client_server(std::move(client_router), ToNetOptions(config));
   for (const auto& u : config.listen_client_urls) {
     if (auto r = client_server.Listen(u.String(), tls->client); !r.ok()) {
@@ -291,6 +324,7 @@ int RunMember(const Config& config) {
   // reach a stopped member; the peers last.
   auto shutdown = [&] {
     client_server.Stop();
+    if (v2_keys) v2_keys->Stop();
     lease_forwarder.Stop();
     watch_service.Stop();
     member->Stop();

@@ -97,6 +97,9 @@ Result<TlsSetup> SetUpTls(const Config& config, Logger* log) {
     // A self-signed certificate proves nothing: encrypt, do not authenticate (etcd's rule).
     dial.insecure_skip_verify = config.peer_auto_tls && config.peer_tls.Empty();
     dial.cipher_list = ciphers;
+    // DNS discovery without a custom CA: peers prove they serve the SRV domain (etcd sets
+    // the peer ServerName so; only https peers, found from -ssl records, are checked).
+    if (!config.discovery_srv.empty() && peer_tls.trusted_ca_file.empty()) dial.server_name = config.discovery_srv;
     ETCDPP_RETURN_IF_ERROR(peer::MakeTlsDialer(dial).status());  // a bad CA file fails now, not at the first dial
     setup.peer_dialer = [dial] { return std::move(peer::MakeTlsDialer(dial)).value(); };
   } else {

@@ -127,6 +127,9 @@ Result<RangeResponse> KvStore::Range(const RangeRequest& req) const {
   view.first_rev = CompactRev();
   ETCDPP_ASSIGN_OR_RETURN(backend::ReadTx tx, backend_->BeginRead());
   view.get_row = [&tx](std::string_view row) { return tx.Get(Bucket::kKey, row); };
+  view.get_row_view = [&tx](std::string_view row, std::deque<std::string>* keep) {
+    return tx.GetView(Bucket::kKey, row, keep);
+  };
   return ExecuteRange(view, req);
 }
 

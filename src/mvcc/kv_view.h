@@ -3,6 +3,7 @@
 // bound valid reads. Built by KvStore for plain reads and by WriteTxn inside writes.
 #pragma once
 
+#include <deque>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@ struct KvView {
   const TreeIndex* index = nullptr;
   // Reads a row of the key bucket by its encoded revision.
   std::function<Result<std::optional<std::string>>(std::string_view)> get_row;
+  // Optional: the same row without a copy (backend::ReadTx::GetView).
+  std::function<Result<std::optional<std::string_view>>(std::string_view, std::deque<std::string>*)> get_row_view;
   int64_t rev = 0;        // the newest revision this view may read
   int64_t first_rev = 0;  // the compact revision: older reads fail
 };

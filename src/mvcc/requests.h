@@ -33,11 +33,17 @@ struct RangeRequest {
   int64_t max_mod_revision = 0;
   int64_t min_create_revision = 0;
   int64_t max_create_revision = 0;
+  // Ask for the key-values already encoded (RangeResponse::encoded_kvs) when nothing
+  // needs them decoded (no sort but by key ascending, no filter, no keys_only).
+  bool encode = false;
 };
 
 struct RangeResponse {
   int64_t revision = 0;  // header revision
   std::vector<mvccpb::KeyValue> kvs;
+  // When the request's `encode` was honoured: kvs stays empty and this holds them as
+  // etcdserverpb.RangeResponse field 2 entries, in order, copied once from the backend.
+  std::string encoded_kvs;
   bool more = false;
   int64_t count = 0;
 };

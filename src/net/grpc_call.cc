@@ -4,6 +4,11 @@
 #include "net/grpc_framing.h"
 
 namespace etcdpp::net {
+namespace {
+// Below this a message is copied behind its prefix (one chunk to send); above, the copy
+// would cost more than the extra chunk.
+constexpr size_t kSeparatePrefixBytes = 64 * 1024;
+}  // namespace
 
 std::string_view CallContext::Metadata(std::string_view key) const {
   for (const auto& [k, v] : metadata) {
@@ -27,10 +32,20 @@ GrpcCall::GrpcCall(std::shared_ptr<Loop> loop, OutputSink* sink, int32_t stream_
       send_bound_bytes_(send_bound_bytes) {}
 
 bool GrpcCall::WriteMessage(std::string message) {
-  std::string framed;
-  framed.reserve(kGrpcPrefixBytes + message.size());
-  AppendGrpcMessage(framed, message);
-  return WriteFramed(std::move(framed));
+  if (!head_set_.exchange(true)) SetHead(GrpcResponseHead());
+  bool ok;
+  if (message.size() < kSeparatePrefixBytes) {
+    std::string framed;
+    framed.reserve(kGrpcPrefixBytes + message.size());
+    AppendGrpcMessage(framed, message);
+    ok = Append(std::move(framed));
+  } else {
+    // A large message is queued as it is, behind its prefix: never copied.
+    std::string prefix = GrpcPrefix(message.size());
+    ok = Append(std::move(prefix), std::move(message));
+  }
+  if (ok && queued_bytes() > send_bound_bytes()) MarkWantWritable();
+  return ok;
 }
 
 bool GrpcCall::WriteFramed(std::string framed) {

@@ -15,6 +15,12 @@ void WriteGrpcPrefix(char* out, size_t message_bytes) {
   out[4] = static_cast<char>(n);
 }
 
+std::string GrpcPrefix(size_t message_bytes) {
+  std::string prefix(kGrpcPrefixBytes, '\0');
+  WriteGrpcPrefix(prefix.data(), message_bytes);
+  return prefix;
+}
+
 void AppendGrpcMessage(std::string& out, std::string_view message) {
   char prefix[kGrpcPrefixBytes];
   WriteGrpcPrefix(prefix, message.size());

@@ -75,7 +75,7 @@ asio::awaitable<void> Http1Session::Run(std::string initial) {
     bool keep_alive = true;
     if (!co_await ReadRequest(request, keep_alive)) break;
     current_ = std::make_shared<OutputQueue>(env_.loop, this, next_id_++);
-    env_.router->FindHttp(request.path)(request, HttpResponder(current_));
+    env_.router->ServeHttp(request, HttpResponder(current_));
     if (!co_await SendResponse(*current_, request, keep_alive)) break;
     current_->DetachSink();
     current_.reset();

@@ -165,7 +165,7 @@ void Http2Session::DispatchHttp(Stream& s) {
   req.tls = env_.tls;
   req.http_major = 2;
   req.http_minor = 0;
-  env_.router->FindHttp(req.path)(req, responder);
+  env_.router->ServeHttp(req, responder);
 }
 
 }  // namespace etcdpp::net

@@ -33,8 +33,19 @@ Headers ResponseHead(int status, std::vector<std::pair<std::string, std::string>
 }
 }  // namespace
 
+void HttpResponder::AddHeader(std::string name, std::string value) {
+  if (!extra_) extra_ = std::make_shared<std::vector<std::pair<std::string, std::string>>>();
+  extra_->emplace_back(std::move(name), std::move(value));
+}
+
+std::vector<std::pair<std::string, std::string>> HttpResponder::WithExtra(
+    std::vector<std::pair<std::string, std::string>> headers) const {
+  if (extra_) headers.insert(headers.begin(), extra_->begin(), extra_->end());
+  return headers;
+}
+
 bool HttpResponder::Respond(HttpResponse response) const {
-  Headers head = ResponseHead(response.status, std::move(response.headers));
+  Headers head = ResponseHead(response.status, WithExtra(std::move(response.headers)));
   head.emplace_back("content-length", std::to_string(response.body.size()));
   if (!out_->SetHead(std::move(head))) return false;
   if (!response.body.empty() && !out_->Append(std::move(response.body))) return false;
@@ -42,7 +53,7 @@ bool HttpResponder::Respond(HttpResponse response) const {
 }
 
 bool HttpResponder::StartStream(int status, std::vector<std::pair<std::string, std::string>> headers) const {
-  return out_->SetHead(ResponseHead(status, std::move(headers)));
+  return out_->SetHead(ResponseHead(status, WithExtra(std::move(headers))));
 }
 
 bool HttpResponder::Write(std::string chunk) const { return out_->Append(std::move(chunk)); }
@@ -73,8 +84,10 @@ std::string_view HttpReason(int status) {
     case 405: return "Method Not Allowed";
     case 408: return "Request Timeout";
     case 409: return "Conflict";
+    case 410: return "Gone";
     case 412: return "Precondition Failed";
     case 413: return "Request Entity Too Large";
+    case 415: return "Unsupported Media Type";
     case 421: return "Misdirected Request";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";

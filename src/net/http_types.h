@@ -42,6 +42,10 @@ class HttpResponder {
  public:
   explicit HttpResponder(std::shared_ptr<OutputQueue> out) : out_(std::move(out)) {}
 
+  // Before the handler runs (a Router guard): a header every response of this request
+  // carries besides its own (CORS). Copies made afterwards share them.
+  void AddHeader(std::string name, std::string value);
+
   // Any thread, once: the whole response. Content-Length and Date are added.
   bool Respond(HttpResponse response) const;
   // Any thread: a response whose body follows in pieces (chunked on HTTP/1.1).
@@ -54,7 +58,11 @@ class HttpResponder {
   bool closed() const;
 
  private:
+  std::vector<std::pair<std::string, std::string>> WithExtra(
+      std::vector<std::pair<std::string, std::string>> headers) const;
+
   std::shared_ptr<OutputQueue> out_;
+  std::shared_ptr<std::vector<std::pair<std::string, std::string>>> extra_;
 };
 
 using HttpHandler = std::function<void(const HttpRequest& request, HttpResponder responder)>;

@@ -46,6 +46,18 @@ bool OutputQueue::Append(std::string bytes) {
   return true;
 }
 
+bool OutputQueue::Append(std::string first, std::string second) {
+  std::lock_guard lock(mu_);
+  if (ended_ || abandoned_) return false;
+  for (std::string* piece : {&first, &second}) {
+    if (piece->empty()) continue;
+    queued_bytes_.fetch_add(piece->size(), std::memory_order_relaxed);
+    chunks_.push_back(std::move(*piece));
+  }
+  NotifyLocked();
+  return true;
+}
+
 bool OutputQueue::End(Headers trailers, std::optional<Headers> head) {
   std::lock_guard lock(mu_);
   if (ended_ || abandoned_) return false;

@@ -41,6 +41,8 @@ class OutputQueue : public std::enable_shared_from_this<OutputQueue> {
   // the producer or abandoned by the peer.
   bool SetHead(Headers head);
   bool Append(std::string bytes);
+  // Both pieces, one after the other, with nothing from another thread between them.
+  bool Append(std::string first, std::string second);
   // Ends the output; `trailers` may be empty. `head` is used when no head was set yet.
   bool End(Headers trailers, std::optional<Headers> head = std::nullopt);
   size_t queued_bytes() const { return queued_bytes_.load(std::memory_order_relaxed); }

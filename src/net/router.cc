@@ -47,6 +47,11 @@ const HttpHandler& Router::FindHttp(std::string_view path) const {
   return http_fallback_;
 }
 
+void Router::ServeHttp(const HttpRequest& request, HttpResponder responder) const {
+  if (http_guard_ && !http_guard_(request, responder)) return;
+  FindHttp(request.path)(request, std::move(responder));
+}
+
 void RespondNotFound(const HttpRequest& request, HttpResponder responder) {
   responder.Respond({404,
                      {{"content-type", "text/plain; charset=utf-8"}, {"x-content-type-options", "nosniff"}},

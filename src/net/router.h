@@ -38,7 +38,14 @@ class Router {
   // Whether any method of "pkg.Service" is registered.
   bool HasGrpcService(std::string_view service) const;
   // Never null: the fallback when nothing matches.
+  // Runs before every HTTP handler: answers the request itself and returns false (a
+  // refused host), or adds headers to the responder and returns true.
+  using HttpGuard = std::function<bool(const HttpRequest& request, HttpResponder& responder)>;
+  void SetHttpGuard(HttpGuard guard) { http_guard_ = std::move(guard); }
+
   const HttpHandler& FindHttp(std::string_view path) const;
+  // The guard, then the handler of request.path.
+  void ServeHttp(const HttpRequest& request, HttpResponder responder) const;
 
  private:
   std::map<std::string, UnaryHandler, std::less<>> unary_;
@@ -46,6 +53,7 @@ class Router {
   std::map<std::string, HttpHandler, std::less<>> http_exact_;
   std::vector<std::pair<std::string, HttpHandler>> http_prefix_;  // longest first
   HttpHandler http_fallback_ = RespondNotFound;
+  HttpGuard http_guard_;
 };
 
 }  // namespace etcdpp::net

@@ -35,23 +35,23 @@ void RegisterPromoteHandler(net::Router& router, uint64_t cluster_id, PromoteFn 
     if (req.method != "POST") {
       net::HttpResponse r = TextError(405, "Method Not Allowed", cluster_id);
       r.headers.emplace_back("Allow", "POST");
-      return w.Respond(std::move(r));
+      return void(w.Respond(std::move(r)));
     }
     std::string_view id_text = req.path;
     id_text.remove_prefix(kMemberPromotePrefix.size());
     uint64_t id = 0;
     auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
     if (ec != std::errc() || end != id_text.data() + id_text.size()) {
-      return w.Respond(TextError(404, "member " + std::string(id_text) + " not found in cluster", cluster_id));
+      return void(w.Respond(TextError(404, "member " + std::string(id_text) + " not found in cluster", cluster_id)));
     }
     promote(id, [w, cluster_id](Result<std::vector<membership::Member>> members) mutable {
       if (!members.ok()) {
         const Status& s = members.status();
-        if (Is(s, errors::kMemberNotFound)) return w.Respond(TextError(404, kIdNotFound, cluster_id));
-        if (Is(s, errors::kMemberNotLearner)) return w.Respond(TextError(412, kNotLearner, cluster_id));
-        if (Is(s, errors::kLearnerNotReady)) return w.Respond(TextError(412, s.message(), cluster_id));
-        if (Is(s, errors::kTimeout)) return w.Respond(TextError(408, s.message(), cluster_id));
-        return w.Respond(TextError(500, s.message(), cluster_id));
+        if (Is(s, errors::kMemberNotFound)) return void(w.Respond(TextError(404, kIdNotFound, cluster_id)));
+        if (Is(s, errors::kMemberNotLearner)) return void(w.Respond(TextError(412, kNotLearner, cluster_id)));
+        if (Is(s, errors::kLearnerNotReady)) return void(w.Respond(TextError(412, s.message(), cluster_id)));
+        if (Is(s, errors::kTimeout)) return void(w.Respond(TextError(408, s.message(), cluster_id)));
+        return void(w.Respond(TextError(500, s.message(), cluster_id)));
       }
       net::HttpResponse r;
       r.headers.emplace_back("X-Etcd-Cluster-ID", membership::IdToString(cluster_id));
@@ -59,7 +59,7 @@ void RegisterPromoteHandler(net::Router& router, uint64_t cluster_id, PromoteFn 
       r.body = "[";
       for (size_t i = 0; i < members->size(); ++i) r.body += (i ? "," : "") + membership::MemberToJson((*members)[i]);
       r.body += "]\n";
-      w.Respond(std::move(r));
+      return void(w.Respond(std::move(r)));
     });
   });
 }

@@ -65,13 +65,14 @@ class TlsDialer final : public StreamDialer {
       }
     }
     if (config_.insecure_skip_verify) return Status();
+    const std::string& name = config_.server_name.empty() ? host : config_.server_name;
     boost::system::error_code ec;
-    asio::ip::make_address(host, ec);
+    asio::ip::make_address(name, ec);
     if (!ec) {
-      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host.c_str());
+      X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), name.c_str());
     } else {
-      SSL_set_tlsext_host_name(ssl, host.c_str());
-      SSL_set1_host(ssl, host.c_str());
+      SSL_set_tlsext_host_name(ssl, name.c_str());
+      SSL_set1_host(ssl, name.c_str());
     }
     return Status();
   }

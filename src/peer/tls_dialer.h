@@ -19,6 +19,9 @@ struct PeerTlsConfig {
   std::string trusted_ca_file;  // empty: the system's roots
   bool insecure_skip_verify = false;  // auto-TLS: encrypted, not authenticated
   std::string cipher_list;            // OpenSSL names; empty: the default
+  // The name a peer's certificate must carry instead of the URL's host (etcd's ServerName:
+  // the SRV domain when DNS discovery runs without a custom CA); also sent as SNI.
+  std::string server_name;
 };
 
 Result<std::unique_ptr<StreamDialer>> MakeTlsDialer(PeerTlsConfig config);

@@ -86,6 +86,7 @@ void Applier::Run() {
 }
 
 void Applier::ApplyTaskNow(ApplyTask& task) {
+  std::unique_lock task_lock(task_mu_);
   if (task.snapshot.metadata().index() > applied_index_.load()) InstallSnapshot(task.snapshot);
   for (const auto& e : task.entries) {
     if (e.type() == raftpb::EntryConfChange) {
@@ -101,6 +102,7 @@ void Applier::ApplyTaskNow(ApplyTask& task) {
     std::lock_guard lock(state_mu_);
     published_ = AppliedState{applied_index_.load(), applied_term_.load(), conf_state_};
   }
+  task_lock.unlock();
   RunReadyWaiters();
   MaybeSnapshot();
 }
@@ -108,6 +110,12 @@ void Applier::ApplyTaskNow(ApplyTask& task) {
 Applier::AppliedState Applier::applied_state() const {
   std::lock_guard lock(state_mu_);
   return published_;
+}
+
+Applier::AppliedState Applier::applied_state_with_data(std::string* data) const {
+  std::lock_guard task_lock(task_mu_);
+  if (data) *data = deps_.snapshot_data ? deps_.snapshot_data() : std::string();
+  return applied_state();
 }
 
 void Applier::InstallSnapshot(const raftpb::Snapshot& snapshot) {
@@ -161,14 +169,18 @@ void Applier::MarkApplied(uint64_t index, uint64_t term) {
 }
 
 void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
-  if (e.index() <= consistent_.index) return;  // its effects are in the backend already
+  // At or below the consistent index the entry's backend effects are there already; only
+  // the in-memory v2 store, rebuilt from the snapshot at start, takes it again.
+  const bool replayed = e.index() <= consistent_.index;
   if (e.data().empty()) {  // a new leader's empty entry
+    if (replayed) return;
     MarkApplied(e.index(), e.term());
     if (deps_.on_empty_entry) deps_.on_empty_entry();
     return;
   }
   etcdserverpb::InternalRaftRequest r;
   if (r.ParseFromString(e.data()) && (r.has_header() || r.id() != 0) && !r.has_v2()) {
+    if (replayed) return;
     deps_.kv->SetConsistentIndex({e.index(), e.term()});
     const int64_t rev_before = deps_.kv->Rev();
     ApplyResult result = ApplyV3Guarded(r, e.index(), e.term());
@@ -185,13 +197,12 @@ void Applier::ApplyNormal(const raftpb::Entry& e, uint64_t) {
     v2 = r.v2();
   }
   if (v2.method().empty()) {
+    if (replayed) return;
     if (deps_.logger) deps_.logger->Error("etcdserver", "unreadable entry at index " + std::to_string(e.index()));
     MarkApplied(e.index(), e.term());
     return;
   }
-  ApplyV2(v2);
-  MarkApplied(e.index(), e.term());
-  deps_.waits->Trigger(v2.id(), ApplyResult{});
+  ApplyV2Entry(v2, e, replayed);
 }
 
 void Applier::ApplyV2(const etcdserverpb::Request& r) {
@@ -275,8 +286,15 @@ void Applier::ApplyConfChange(const raftpb::Entry& e) {
   raftpb::ConfChange cc;
   if (!cc.ParseFromString(e.data())) return;
   if (e.index() <= consistent_.index) {
-    // Replayed: validated when first applied; raft's configuration needs it again.
+    // Replayed: validated when first applied; raft's configuration needs it again, and
+    // so does the v2 store.
     if (raft_) conf_state_ = raft_->ApplyConfChange(cc);
+    // An add refused when first applied never made its ID a member (then or since).
+    const bool refused_add = (cc.type() == raftpb::ConfChangeAddNode || cc.type() == raftpb::ConfChangeAddLearnerNode) &&
+                             !deps_.cluster->Member(cc.node_id()) && !deps_.cluster->IsRemoved(cc.node_id());
+    std::optional<ConfChangeContext> ctx;
+    if (auto parsed = ConfChangeContextFromJson(cc.context()); parsed.ok()) ctx = *parsed;
+    if (!refused_add) MirrorConfChange(cc, ctx ? &*ctx : nullptr);
     return;
   }
   if (Status v = deps_.cluster->ValidateConfChange(cc); !v.ok()) {
@@ -315,6 +333,7 @@ void Applier::ApplyConfChange(const raftpb::Entry& e) {
   }
   backend::WriteConsistentIndex(tx, {e.index(), e.term()});
   tx.End();
+  MirrorConfChange(cc, ctx ? &*ctx : nullptr);
   if (deps_.on_conf_change) deps_.on_conf_change(cc, ctx ? &*ctx : nullptr);
   deps_.waits->Trigger(cc.id(), ApplyResult{});
   if (cc.type() == raftpb::ConfChangeRemoveNode && cc.node_id() == deps_.cluster->local_id() &&

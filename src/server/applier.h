@@ -1,7 +1,8 @@
 // Applier: the apply thread (DESIGN.md §4). It takes committed entries from the raft
 // thread in order and applies each to the state machines — v3 requests to the KV store,
-// conf changes to the membership (and to raft), the v2 requests etcd uses to publish
-// member attributes and the cluster version — writing consistent_index with the effects
+// conf changes to the membership (and to raft), v2 requests to the v2 store (etcd also
+// publishes member attributes and the cluster version that way) — writing
+// consistent_index with the effects
 // so that replay after a crash skips exactly what was applied. Each result completes the
 // proposal's waiter.
 //
@@ -30,6 +31,7 @@
 #include "server/quota.h"
 #include "server/raft_node.h"
 #include "server/wait.h"
+#include "v2store/store.h"
 
 namespace etcdpp::server {
 
@@ -59,6 +61,9 @@ struct ApplierDeps {
   // Installs the backend received with a raft snapshot and reloads every state machine
   // from it; returns the new backend's consistent index. Failure is fatal (as etcd).
   std::function<Result<backend::ConsistentIndex>(const raftpb::Snapshot&)> install_snapshot;
+  // The v2 store (applier_v2.cc): every v2 request and membership change is applied to it,
+  // replayed entries too (it is rebuilt from the snapshot at each start). Null: none.
+  v2store::Store* v2 = nullptr;
 };
 
 class Applier final : public ApplySink {
@@ -86,6 +91,9 @@ class Applier final : public ApplySink {
     raftpb::ConfState conf_state;
   };
   AppliedState applied_state() const;
+  // The applied state together with snapshot_data() taken at exactly that state (any
+  // thread; waits for the task being applied to finish).
+  AppliedState applied_state_with_data(std::string* data) const;
   uint64_t applied_term() const { return applied_term_.load(std::memory_order_acquire); }
 
  private:
@@ -96,6 +104,11 @@ class Applier final : public ApplySink {
   void ApplyNormal(const raftpb::Entry& e, uint64_t term);
   void ApplyConfChange(const raftpb::Entry& e);
   void ApplyV2(const etcdserverpb::Request& r);
+  // applier_v2.cc: a v2 request into the v2 store (and, unless replayed, the membership),
+  // answering its waiter with the event or the store's error.
+  void ApplyV2Entry(const etcdserverpb::Request& r, const raftpb::Entry& e, bool replayed);
+  // Writes a membership change into the v2 store's /0 tree as etcd does.
+  void MirrorConfChange(const raftpb::ConfChange& cc, const ConfChangeContext* ctx);
   ApplyResult ApplyV3(const etcdserverpb::InternalRaftRequest& r);
   // ApplyV3 behind etcd's alarm and quota appliers, plus the alarm request itself
   // (applier_guard.cc).
@@ -120,6 +133,7 @@ class Applier final : public ApplySink {
   bool stop_ = false;
   std::multimap<uint64_t, std::function<void()>> waiters_;
 
+  mutable std::mutex task_mu_;   // held while a task is applied: the state stays whole
   mutable std::mutex state_mu_;  // guards published_
   AppliedState published_;
   std::atomic<uint64_t> applied_index_{0};

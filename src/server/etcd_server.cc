@@ -81,6 +81,7 @@ Result<backend::ConsistentIndex> EtcdServer::Impl::InstallSnapshot(const raftpb:
   if (log()) log()->Info("etcdserver", "finished restoring mvcc store");
   const std::vector<membership::Member> before = cluster->Members();
   ETCDPP_RETURN_IF_ERROR(cluster->Recover(*backend));
+  ETCDPP_RETURN_IF_ERROR(RecoverV2Store(snap));
   if (alarms) ETCDPP_RETURN_IF_ERROR(alarms->Reload(*backend));
   if (transport) {
     const std::vector<membership::Member> after = cluster->Members();
@@ -129,12 +130,14 @@ void EtcdServer::Impl::RunSnapshotSender() {
     // configuration read before the copy (whose consistent index is then at least as
     // new) — not raft's older snapshot, which may predate the follower's own membership.
     // The snap module clears leftover "db.tmp" files at start.
-    const Applier::AppliedState applied = applier->applied_state();
+    // The v2 store must be exactly at that index: the follower replays v2 entries after it.
+    std::string data;
+    const Applier::AppliedState applied = applier->applied_state_with_data(&data);
     raftpb::SnapshotMetadata* md = m.mutable_snapshot()->mutable_metadata();
     md->set_index(applied.index);
     md->set_term(applied.term);
     *md->mutable_conf_state() = applied.conf_state;
-    m.mutable_snapshot()->set_data(V2SnapshotData(*cluster));
+    m.mutable_snapshot()->set_data(std::move(data));
     const uint64_t to = m.to();
     const std::string path = snapshotter->dir() + "/db.tmp.send." + membership::IdToString(to);
     Result<backend::SnapshotInfo> copy = backend->SnapshotToFile(path);
@@ -261,7 +264,9 @@ Result<std::unique_ptr<EtcdServer>> EtcdServer::Open(ServerConfig config, Transp
     impl->removed_from_ms.compare_exchange_strong(none, now_ms + 1000);
   };
   deps.snapshot_count = s.config.snapshot_count;
-  deps.snapshot_data = [impl = &s] { return V2SnapshotData(*impl->cluster); };
+  ETCDPP_RETURN_IF_ERROR(s.RecoverV2Store(s.snapshot));
+  deps.v2 = s.v2.get();
+  deps.snapshot_data = [impl = &s] { return V2SnapshotData(*impl->v2); };
   deps.install_snapshot = [impl = &s](const raftpb::Snapshot& snap) { return impl->InstallSnapshot(snap); };
   deps.leases = s.leases.get();
   deps.on_empty_entry = [impl = &s] {
@@ -310,6 +315,7 @@ Status EtcdServer::Start() {
   s.timeout_thread = std::thread([&s] { s.RunTimeouts(); });
   s.snapshot_thread = std::thread([&s] { s.RunSnapshotSender(); });
   s.publisher = std::thread([&s] { s.Publish(); });
+  s.v2_sync = std::thread([&s] { s.RunV2Sync(); });
   s.StartAutoCompactor();
   return etcdpp::Status();
 }
@@ -324,6 +330,7 @@ void EtcdServer::Stop() {
   }
   s.timeout_cv.notify_all();
   if (s.timeout_thread.joinable()) s.timeout_thread.join();
+  if (s.v2_sync.joinable()) s.v2_sync.join();
   if (s.lease_loop) s.lease_loop->Stop();
   s.JoinBackground();
   {

@@ -14,18 +14,25 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/log.h"
 #include "base/status.h"
+#include "etcdserverpb/etcdserver.pb.h"
 #include "etcdserverpb/rpc.pb.h"
 #include "membership/member.h"
 #include "server/lease_forwarder.h"
 #include "server/transport.h"
+#include "v2store/error.h"
+#include "v2store/event.h"
 
 namespace etcdpp::mvcc {
 class WatchStream;
+}
+namespace etcdpp::v2store {
+class Store;
 }
 
 namespace etcdpp::server {
@@ -98,6 +105,9 @@ class EtcdServer {
 
   // KV.
   void Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeResponse> done);
+  // Range answered with the encoded RangeResponse: the key-values are copied once, from the
+  // backend into the answer (what the gRPC service sends).
+  void RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> done);
   void Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done);
   void DeleteRange(etcdserverpb::DeleteRangeRequest r, Done<etcdserverpb::DeleteRangeResponse> done);
   void Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse> done);
@@ -170,6 +180,26 @@ class EtcdServer {
   std::unique_ptr<mvcc::WatchStream> NewWatchStream();
   // Header fields every response carries (revision = the store's current revision).
   void FillHeader(etcdserverpb::ResponseHeader* header) const;
+
+  // The v2 API (v2_requests.cc). V2Propose sends a v2 request (a write, a SYNC, or a
+  // quorum GET renamed QGET) through raft; `done` gets the store's event or error once
+  // applied, or a server failure (timeout, stopped, ...).
+  struct V2Result {
+    v2store::EventPtr event;
+    std::optional<v2store::Error> error;
+  };
+  void V2Propose(etcdserverpb::Request r, Done<V2Result> done);
+  // The store, for local GETs and watches (any thread; the store locks itself).
+  v2store::Store& v2_store() const;
+  // X-Raft-Index and X-Raft-Term: the committed index and the current term.
+  uint64_t committed_index() const;
+  uint64_t raft_term() const;
+  // /v2/stats/self and /v2/stats/leader bodies (v2_stats.cc); the leader's is empty on
+  // a follower.
+  std::string V2SelfStatsJson() const;
+  std::optional<std::string> V2LeaderStatsJson() const;
+  // The name this member was started with.
+  const std::string& name() const;
 
   struct Impl;
 

@@ -62,7 +62,7 @@ std::vector<mvcc::RequestOp> OpsFromPb(const google::protobuf::RepeatedPtrField<
   return out;
 }
 
-void OpToPb(const mvcc::ResponseOp& in, etcdserverpb::ResponseOp* out) {
+void OpToPb(mvcc::ResponseOp& in, etcdserverpb::ResponseOp* out) {
   if (auto* r = std::get_if<mvcc::RangeResponse>(&in)) {
     ToPb(*r, out->mutable_response_range());
     out->mutable_response_range()->mutable_header()->set_revision(r->revision);
@@ -113,24 +113,27 @@ mvcc::TxnRequest FromPb(const etcdserverpb::TxnRequest& r) {
   return out;
 }
 
-void ToPb(const mvcc::RangeResponse& in, etcdserverpb::RangeResponse* out) {
-  for (const auto& kv : in.kvs) *out->add_kvs() = kv;
+void ToPb(mvcc::RangeResponse& in, etcdserverpb::RangeResponse* out) {
+  out->mutable_kvs()->Reserve(static_cast<int>(in.kvs.size()));
+  for (auto& kv : in.kvs) *out->add_kvs() = std::move(kv);
+  in.kvs.clear();
   out->set_more(in.more);
   out->set_count(in.count);
 }
 
-void ToPb(const mvcc::PutResponse& in, etcdserverpb::PutResponse* out) {
-  if (in.prev_kv) *out->mutable_prev_kv() = *in.prev_kv;
+void ToPb(mvcc::PutResponse& in, etcdserverpb::PutResponse* out) {
+  if (in.prev_kv) *out->mutable_prev_kv() = std::move(*in.prev_kv);
 }
 
-void ToPb(const mvcc::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out) {
+void ToPb(mvcc::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out) {
   out->set_deleted(in.deleted);
-  for (const auto& kv : in.prev_kvs) *out->add_prev_kvs() = kv;
+  for (auto& kv : in.prev_kvs) *out->add_prev_kvs() = std::move(kv);
+  in.prev_kvs.clear();
 }
 
-void ToPb(const mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out) {
+void ToPb(mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out) {
   out->set_succeeded(in.succeeded);
-  for (const auto& r : in.responses) OpToPb(r, out->add_responses());
+  for (auto& r : in.responses) OpToPb(r, out->add_responses());
 }
 
 Status MvccToClientError(const Status& s) {

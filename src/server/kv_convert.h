@@ -13,11 +13,12 @@ mvcc::PutRequest FromPb(const etcdserverpb::PutRequest& r);
 mvcc::DeleteRangeRequest FromPb(const etcdserverpb::DeleteRangeRequest& r);
 mvcc::TxnRequest FromPb(const etcdserverpb::TxnRequest& r);
 
-// Fill the response body; the caller fills the header (revision included).
-void ToPb(const mvcc::RangeResponse& in, etcdserverpb::RangeResponse* out);
-void ToPb(const mvcc::PutResponse& in, etcdserverpb::PutResponse* out);
-void ToPb(const mvcc::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out);
-void ToPb(const mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out);
+// Fill the response body, moving the key-values out of `in` (a large range is then held
+// once, not twice); the caller fills the header (revision included).
+void ToPb(mvcc::RangeResponse& in, etcdserverpb::RangeResponse* out);
+void ToPb(mvcc::PutResponse& in, etcdserverpb::PutResponse* out);
+void ToPb(mvcc::DeleteRangeResponse& in, etcdserverpb::DeleteRangeResponse* out);
+void ToPb(mvcc::TxnResponse& in, etcdserverpb::TxnResponse* out);
 
 // mvcc's own messages travel to clients with etcd's "etcdserver: " prefix.
 Status MvccToClientError(const Status& s);

@@ -29,6 +29,7 @@
 #include "server/raft_node.h"
 #include "server/wait.h"
 #include "snap/snapshotter.h"
+#include "v2store/store.h"
 #include "wal/wal.h"
 
 namespace etcdpp::server {
@@ -65,6 +66,9 @@ struct EtcdServer::Impl {
   std::unique_ptr<mvcc::KvStore> kv;
   std::unique_ptr<mvcc::WatchableStore> watchable;  // over kv; destroyed before it
   std::unique_ptr<Cluster> cluster;
+  // etcd's v2 store: membership under /0, v2 keys under /1 (v2_requests.cc).
+  std::unique_ptr<v2store::Store> v2 =
+      std::make_unique<v2store::Store>(std::vector<std::string>{"/0", "/1"});
   std::unique_ptr<wal::Wal> wal;
   std::unique_ptr<snap::Snapshotter> snapshotter;
   raftpb::Snapshot snapshot;  // the newest at open (index 0: none)
@@ -96,6 +100,15 @@ struct EtcdServer::Impl {
   bool timeout_stop = false;
   std::thread timeout_thread;
   std::thread publisher;
+  // The leader's SYNC proposals that expire v2 TTL keys (v2_requests.cc).
+  std::thread v2_sync;
+  void RunV2Sync();
+  // When this member started (/v2/stats/self), and since when it follows the current
+  // leader (or leads).
+  std::chrono::system_clock::time_point start_time = std::chrono::system_clock::now();
+  mutable std::mutex leader_seen_mu;  // guards leader_seen and leader_seen_since
+  mutable uint64_t leader_seen = 0;
+  mutable std::chrono::system_clock::time_point leader_seen_since;
   // Threads of requests that wait in the background (MoveLeader); they sleep on
   // timeout_cv and end once timeout_stop is set.
   std::mutex background_mu;  // guards background
@@ -120,6 +133,8 @@ struct EtcdServer::Impl {
   }
 
   Status OpenStorage();
+  // v2_requests.cc: the v2 store becomes the one in `snap`'s data (none: left as is).
+  Status RecoverV2Store(const raftpb::Snapshot& snap);
   // Finds the newest snapshot the WAL knows of (and puts its backend in place if the
   // backend is older, as after a crash between receiving and applying it).
   Status LoadSnapshot();

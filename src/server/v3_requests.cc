@@ -86,6 +86,26 @@ void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeRes
   ReadThen(*impl_, r.serializable(), std::move(run), std::move(done));
 }
 
+void EtcdServer::RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> done) {
+  auto run = [this, r, done]() {
+    mvcc::RangeRequest req = FromPb(r);
+    req.encode = true;
+    auto res = impl_->kv->Range(req);
+    if (!res.ok()) {
+      done(MvccToClientError(res.status()));
+      return;
+    }
+    etcdserverpb::RangeResponse rest;  // everything but the encoded key-values
+    ToPb(*res, &rest);
+    rest.mutable_header()->set_revision(res->revision);
+    FillHeader(rest.mutable_header());
+    std::string bytes = std::move(res->encoded_kvs);
+    rest.AppendToString(&bytes);  // protobuf fields may come in any order
+    done(std::move(bytes));
+  };
+  ReadThen(*impl_, r.serializable(), std::move(run), std::move(done));
+}
+
 void EtcdServer::Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done) {
   if (impl_->RefuseOverQuota(BackendQuota::Cost(r), [done](etcdpp::Status s) { done(s); })) return;
   etcdserverpb::InternalRaftRequest req;
@@ -180,8 +200,8 @@ void EtcdServer::Hash(Done<etcdserverpb::HashResponse> done) {
 }
 
 void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
-  // On a background thread: the backend makes writes wait while it copies, and no I/O
-  // thread is held for that long.
+  // On a background thread: a defrag takes seconds on a large file (writes go on meanwhile,
+  // see Backend::Defrag), and no I/O thread is held for that long.
   Impl& s = *impl_;
   const bool started = s.RunInBackground([&s, done] {
     Logger* log = s.log();

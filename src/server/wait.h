@@ -11,17 +11,24 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include <google/protobuf/message.h>
 
 #include "base/status.h"
+#include "v2store/error.h"
+#include "v2store/event.h"
 
 namespace etcdpp::server {
 
 struct ApplyResult {
   Status status;
   std::unique_ptr<google::protobuf::Message> response;  // null on error
+  // A v2 request: the store's event (null for SYNC and etcd's /0 membership paths) or
+  // the store's error (status stays ok: it is an answer, not a failure of the member).
+  v2store::EventPtr v2_event = nullptr;
+  std::optional<v2store::Error> v2_error = std::nullopt;
 };
 
 using ApplyCallback = std::function<void(ApplyResult)>;

@@ -294,6 +294,7 @@ int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string
     return 1;
   }
   c.logger = &logger;
+  c.discovery_fallback_proxy = cl.proxy.discovery_fallback == "proxy";
   return run_member(c);
 }
 

@@ -163,7 +163,9 @@ TEST(Unsupported, NamesFirstUsedSetting) {
   cl.config.pre_vote = true;
   EXPECT_EQ(FirstUnsupportedSetting(cl), std::nullopt);
   cl.config.enable_v2 = true;
-  EXPECT_EQ(FirstUnsupportedSetting(cl), "--enable-v2");
+  EXPECT_EQ(FirstUnsupportedSetting(cl), std::nullopt);
+  cl.config.experimental_enable_v2v3 = "/v2v3";
+  EXPECT_EQ(FirstUnsupportedSetting(cl), "--experimental-enable-v2v3");
 }
 
 TEST(EtcdMain, RefusesUnsupportedBeforeStartingMember) {

@@ -34,13 +34,7 @@ using P = ProxySettings;
 using T = embed::TlsInfo;
 
 constexpr Row kUnsupported[] = {
-    {"--enable-v2", ConfigDiffers<&C::enable_v2>},
     {"--force-new-cluster", ConfigDiffers<&C::force_new_cluster>},
-    {"--discovery", ConfigDiffers<&C::discovery>},
-    {"--discovery-fallback", ProxyDiffers<&P::discovery_fallback>},
-    {"--discovery-proxy", ConfigDiffers<&C::discovery_proxy>},
-    {"--discovery-srv", ConfigDiffers<&C::discovery_srv>},
-    {"--discovery-srv-name", ConfigDiffers<&C::discovery_srv_name>},
     {"--listen-metrics-urls", ConfigDiffers<&C::listen_metrics_urls>},
     {"--experimental-peer-skip-client-san-verification", TlsDiffers<&C::peer_tls, &T::skip_client_san_verify>},
     {"--auth-token", ConfigDiffers<&C::auth_token>},
