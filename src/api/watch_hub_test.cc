@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "api/watch_encoding.h"
 #include "api/watch_hub.h"
 #include "api/watch_session.h"
 #include "backend/backend.h"
@@ -23,6 +24,12 @@ class TestClient final : public WatchSink {
     std::lock_guard lock(mu_);
     got_.push_back(response);
     return true;
+  }
+  // Goes through the gRPC sink's encoding, and back.
+  bool SendEvents(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events) override {
+    etcdserverpb::WatchResponse response;
+    EXPECT_TRUE(response.ParseFromString(EncodeWatchResponse(head, events)));
+    return Send(response);
   }
   bool Blocked() override { return blocked_.load(); }
   void set_blocked(bool b) { blocked_ = b; }
@@ -63,13 +70,14 @@ class WatchStoreTest : public ::testing::Test {
     backend_.reset();
   }
   // A session over a new stream of the store; `client` stays owned by the session.
-  std::shared_ptr<WatchSession> NewSession(TestClient** client, mvcc::WatchStream** store_side = nullptr) {
+  std::shared_ptr<WatchSession> NewSession(TestClient** client, mvcc::WatchStream** store_side = nullptr,
+                                          size_t fragment_bytes = size_t{2} << 20) {
     auto stream = store_->NewStream();
     if (store_side) *store_side = stream.get();
     auto owned = std::make_unique<TestClient>();
     *client = owned.get();
     return std::make_shared<WatchSession>([](etcdserverpb::ResponseHeader* h) { h->set_cluster_id(1); },
-                                          std::move(stream), std::move(owned), size_t{2} << 20);
+                                          std::move(stream), std::move(owned), fragment_bytes);
   }
   static etcdserverpb::WatchRequest CreatePrefix(const std::string& prefix, bool progress_notify = false) {
     etcdserverpb::WatchRequest create;
@@ -116,6 +124,54 @@ TEST_F(WatchStoreTest, BlockedClientKeepsStoreQueueBoundedThenGetsEveryEventOnce
   EXPECT_EQ(EventRevs(client->got()), expected);
   EXPECT_EQ(client->got().back().header().cluster_id(), 1u);
   session->Close();
+}
+
+// Two sessions share the store's encoded events; one asks for prev_kv and fragments.
+TEST_F(WatchStoreTest, CatchUpWithPrevKvIsCutIntoFragmentsThatRejoinToTheWholeResponse) {
+  for (int i = 0; i < 10; ++i) {  // revisions 2..11, each key written twice
+    ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"f/" + std::to_string(i % 5), std::string(100 + i, 'a' + i)}).ok());
+  }
+  auto create = CreatePrefix("f/");
+  create.mutable_create_request()->set_start_revision(2);  // one catch-up response of 10 events
+  TestClient* plain;
+  auto s1 = NewSession(&plain);
+  s1->Handle(create);
+  TestClient* cut;
+  const size_t kLimit = 600;
+  auto s2 = NewSession(&cut, nullptr, kLimit);
+  create.mutable_create_request()->set_prev_kv(true);
+  create.mutable_create_request()->set_fragment(true);
+  s2->Handle(create);
+  ASSERT_TRUE(testing::WaitUntil([&] {
+    s1->Flush();
+    s2->Flush();
+    return EventRevs(plain->got()).size() >= 10 && EventRevs(cut->got()).size() >= 10;
+  }));
+  const auto whole = plain->got();
+  ASSERT_EQ(whole.size(), 2u);  // created, then every event at once
+  EXPECT_EQ(whole[1].events_size(), 10);
+  EXPECT_FALSE(whole[1].fragment());
+
+  const auto pieces = cut->got();
+  ASSERT_GT(pieces.size(), 3u);  // created, then several fragments
+  etcdserverpb::WatchResponse joined = pieces[1];
+  joined.clear_events();
+  for (size_t p = 1; p < pieces.size(); ++p) {
+    EXPECT_EQ(pieces[p].fragment(), p + 1 < pieces.size());
+    if (pieces[p].events_size() > 1) EXPECT_LT(pieces[p].ByteSizeLong(), kLimit);
+    for (const auto& ev : pieces[p].events()) *joined.add_events() = ev;
+  }
+  joined.set_fragment(false);
+  for (int i = 0; i < 10; ++i) {
+    const auto& ev = joined.events(i);
+    EXPECT_EQ(ev.kv().SerializeAsString(), whole[1].events(i).kv().SerializeAsString());
+    EXPECT_FALSE(whole[1].events(i).has_prev_kv());
+    if (i < 5) {
+      EXPECT_FALSE(ev.has_prev_kv());  // first write of the key
+    } else {
+      EXPECT_EQ(ev.prev_kv().value(), std::string(100 + i - 5, 'a' + i - 5));
+    }
+  }
 }
 
 TEST_F(WatchStoreTest, HubDeliversEventsAndProgressOnlyToQuietWatchersThatAskedForIt) {

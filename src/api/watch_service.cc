@@ -5,6 +5,8 @@
 #include "api/json_values.h"
 #include "api/unary_method.h"
 #include "api/version_handler.h"
+#include "api/watch_encoding.h"
+#include "net/grpc_framing.h"
 #include "server/errors.h"
 
 namespace etcdpp::api {
@@ -16,16 +18,40 @@ constexpr std::chrono::milliseconds kMinProgressInterval{100};
 // Election timeouts without a leader before etcd ends the streams that require one.
 constexpr int kMaxNoLeaderPeriods = 3;
 
+// Event responses are encoded, gRPC prefixes included, straight into one batch buffer
+// that is queued whole: one allocation and one hand-over for many small responses.
 class GrpcWatchSink final : public WatchSink {
  public:
-  explicit GrpcWatchSink(net::ServerStream stream) : stream_(std::move(stream)) {}
+  explicit GrpcWatchSink(net::ServerStream stream) : stream_(std::move(stream)) {
+    stream_.SetSendBound(kSendBoundBytes);
+  }
   bool Send(const etcdserverpb::WatchResponse& response) override {
-    return stream_.Write(response.SerializeAsString());
+    return Commit() && stream_.Write(response.SerializeAsString());
+  }
+  bool SendEvents(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events) override {
+    const size_t at = batch_.size();
+    batch_.resize(at + net::kGrpcPrefixBytes);
+    const size_t bytes = AppendWatchResponse(head, events, &batch_);
+    net::WriteGrpcPrefix(batch_.data() + at, bytes);
+    return batch_.size() < kBatchBytes || Commit();
+  }
+  bool Commit() override {
+    if (batch_.empty()) return true;
+    std::string batch;
+    batch.swap(batch_);
+    batch_.reserve(std::min(batch.size(), kBatchBytes) + 256);
+    return stream_.WriteFramed(std::move(batch));
   }
   bool Blocked() override { return stream_.over_send_bound(); }
 
  private:
+  static constexpr size_t kBatchBytes = 64 * 1024;
+  // Unsent bytes before the session stops taking from the store. Kept small, like etcd's
+  // 128-response channel per stream: beyond it, watchers fall behind and catch up from the
+  // backend in batches instead of queueing seconds of events for a slow client.
+  static constexpr size_t kSendBoundBytes = 128 * 1024;
   net::ServerStream stream_;
+  std::string batch_;  // guarded by the session's lock
 };
 
 // grpc-gateway's stream: headers go out with the first response (none at all while the
@@ -42,6 +68,11 @@ class GatewayWatchSink final : public WatchSink {
       }
     }
     return responder_.Write("{\"result\":" + MessageToJson(response) + "}\n");
+  }
+  bool SendEvents(const etcdserverpb::WatchResponse& head, std::span<const mvcc::WatchEventPtr> events) override {
+    etcdserverpb::WatchResponse response = head;
+    for (const auto& ev : events) *response.add_events() = ev->event();
+    return Send(response);
   }
   bool Blocked() override { return responder_.queued_bytes() > bound_; }
 

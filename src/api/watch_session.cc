@@ -1,5 +1,7 @@
 #include "api/watch_session.h"
 
+#include "api/watch_encoding.h"
+
 #include <google/protobuf/io/coded_stream.h>
 
 namespace etcdpp::api {
@@ -19,31 +21,31 @@ size_t EventFieldBytes(const mvccpb::Event& ev) {
 std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchResponse response,
                                                             size_t limit_bytes) {
   std::vector<etcdserverpb::WatchResponse> out;
-  if (response.events_size() < 2 || response.ByteSizeLong() < limit_bytes) {
+  const size_t n = response.events_size();
+  etcdserverpb::WatchResponse base;
+  std::vector<size_t> ends{n};
+  if (n >= 2) {
+    base = response;
+    base.clear_events();
+    base.set_fragment(true);
+    auto* events = response.mutable_events();
+    ends = FragmentEnds(response.ByteSizeLong(), base.ByteSizeLong(), n,
+                        [&](size_t i) { return EventFieldBytes(events->Get(static_cast<int>(i))); }, limit_bytes);
+  }
+  if (ends.size() == 1) {
     out.push_back(std::move(response));
     return out;
   }
-  etcdserverpb::WatchResponse base = response;
-  base.clear_events();
-  base.set_fragment(true);
-  const size_t base_bytes = base.ByteSizeLong();
   auto* events = response.mutable_events();
-  int next = 0;
-  while (true) {
+  size_t begin = 0;
+  for (size_t end : ends) {
     etcdserverpb::WatchResponse piece = base;
-    size_t bytes = base_bytes;
-    for (; next < events->size(); ++next) {
-      const size_t add = EventFieldBytes(events->Get(next));
-      // Every piece takes at least one event, even one larger than the limit.
-      if (piece.events_size() >= 1 && bytes + add >= limit_bytes) break;
-      bytes += add;
-      *piece.add_events() = std::move(*events->Mutable(next));
-    }
-    const bool last = next == events->size();
-    if (last) piece.set_fragment(false);
+    for (size_t i = begin; i < end; ++i) *piece.add_events() = std::move(*events->Mutable(static_cast<int>(i)));
+    if (end == n) piece.set_fragment(false);
     out.push_back(std::move(piece));
-    if (last) return out;
+    begin = end;
   }
+  return out;
 }
 
 WatchSession::WatchSession(HeaderFn fill_header, std::unique_ptr<mvcc::WatchStream> stream,
@@ -147,11 +149,12 @@ WatchSession::FlushResult WatchSession::Flush() {
     if (pending_.empty()) {
       // Take from the store only what the sink can accept soon: the rest stays in the
       // store's bounded queue.
+      if (!sink_->Commit()) return FlushResult::kGone;
       if (sink_->Blocked()) return FlushResult::kBlocked;
       for (auto& r : stream_->Poll()) pending_.push_back(std::move(r));
       if (pending_.empty()) return FlushResult::kIdle;
     }
-    if (sink_->Blocked()) return FlushResult::kBlocked;
+    if (sink_->Blocked()) return sink_->Commit() ? FlushResult::kBlocked : FlushResult::kGone;
     mvcc::WatchResponse next = std::move(pending_.front());
     pending_.pop_front();
     if (!SendStoreResponse(std::move(next))) return FlushResult::kGone;
@@ -160,27 +163,36 @@ WatchSession::FlushResult WatchSession::Flush() {
 
 bool WatchSession::SendStoreResponse(mvcc::WatchResponse r) {
   const int64_t id = r.watch_id;
-  etcdserverpb::WatchResponse resp;
+  // The same message each time: clearing keeps its header's memory.
+  etcdserverpb::WatchResponse& resp = head_;
+  resp.Clear();
+  resp.mutable_header()->set_revision(r.compact_revision != 0 ? 0 : r.revision);
+  fill_header_(resp.mutable_header());
   if (r.compact_revision != 0) {
     // etcd sends the compaction notice with a header revision of 0, and ends the watcher.
-    resp = NewResponse(0);
     resp.mutable_header()->set_revision(0);
     resp.set_compact_revision(r.compact_revision);
     resp.set_canceled(true);
     progress_.erase(id);
     fragment_.erase(id);
-  } else {
-    resp = NewResponse(r.revision);
   }
   resp.set_watch_id(id);
   if (!r.events.empty()) {
     // Events since the last tick make the next progress notification unnecessary.
     if (auto it = progress_.find(id); it != progress_.end()) it->second = false;
   }
-  for (auto& ev : r.events) *resp.add_events() = std::move(ev);
-  if (fragment_.count(id) == 0) return sink_->Send(resp);
-  for (const auto& piece : SplitWatchResponse(std::move(resp), fragment_bytes_)) {
-    if (!sink_->Send(piece)) return false;
+  const std::span<const mvcc::WatchEventPtr> events(r.events);
+  if (fragment_.count(id) == 0 || events.size() < 2) return sink_->SendEvents(resp, events);
+  const size_t head_bytes = resp.ByteSizeLong();
+  resp.set_fragment(true);
+  const std::vector<size_t> ends = FragmentEnds(
+      head_bytes + EventFieldsBytes(events), resp.ByteSizeLong(), events.size(),
+      [&](size_t i) { return events[i]->field().size(); }, fragment_bytes_);
+  size_t begin = 0;
+  for (size_t end : ends) {
+    if (end == events.size()) resp.set_fragment(false);
+    if (!sink_->SendEvents(resp, events.subspan(begin, end - begin))) return false;
+    begin = end;
   }
   return true;
 }

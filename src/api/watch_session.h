@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <set>
+#include <span>
 #include <vector>
 
 #include "etcdserverpb/rpc.pb.h"
@@ -29,6 +30,13 @@ class WatchSink {
   virtual ~WatchSink() = default;
   // Queues one response; false once the client has gone.
   virtual bool Send(const etcdserverpb::WatchResponse& response) = 0;
+  // Queues one response made of `head` (its events empty) and `events`, in order. The
+  // sink may hold it back in a batch until Commit (or its next Send).
+  virtual bool SendEvents(const etcdserverpb::WatchResponse& head,
+                          std::span<const mvcc::WatchEventPtr> events) = 0;
+  // Hands over what SendEvents batched; false once the client has gone. The session calls
+  // it whenever it stops sending.
+  virtual bool Commit() { return true; }
   // True while the transport holds more unsent bytes than its bound: the session stops
   // taking responses from the store (whose queue then fills and makes its watchers catch
   // up later) until the hub tries again.
@@ -79,6 +87,7 @@ class WatchSession {
   std::unique_ptr<mvcc::WatchStream> stream_;  // null once closed
   std::unique_ptr<WatchSink> sink_;
   std::deque<mvcc::WatchResponse> pending_;  // polled from the store, not yet sent
+  etcdserverpb::WatchResponse head_;          // reused for each store response's head
   std::map<int64_t, bool> progress_;          // progress_notify watchers: due at next tick
   std::set<int64_t> fragment_;                // watchers that accept fragments
 };

@@ -197,28 +197,7 @@ Result<SrvCluster> SrvInitialCluster(const std::string& domain, const std::strin
 Result<InitialCluster> BuildSrvInitialCluster(const std::string& initial_cluster, const std::string& name,
                                               const std::string& token) {
   ETCDPP_ASSIGN_OR_RETURN(auto parsed, ParseInitialCluster(initial_cluster));
-  InitialCluster out;
-  std::vector<uint64_t> ids;
-  std::map<std::string, std::string> url_owner;
-  for (const auto& [member_name, urls] : parsed) {
-    for (const auto& u : urls) {
-      if (!url_owner.emplace(u, member_name).second) {
-        return InvalidArgument("error setting up initial cluster: duplicate peer URL " + u);
-      }
-    }
-    membership::Member m;
-    m.name = member_name;
-    m.peer_urls = urls;
-    m.id = membership::ComputeMemberId(urls, token);
-    if (member_name == name) out.local_id = m.id;
-    ids.push_back(m.id);
-    out.members.push_back(std::move(m));
-  }
-  if (out.local_id == 0) return InvalidArgument(name + " not listed in the initial cluster config");
-  std::sort(out.members.begin(), out.members.end(),
-            [](const membership::Member& a, const membership::Member& b) { return a.id < b.id; });
-  out.cluster_id = membership::ComputeClusterId(ids);
-  return out;
+  return MembersOf(parsed, name, token);
 }
 
 Status CheckSrvTargetsInDomain(const std::string& initial_cluster, const std::string& domain) {

@@ -29,6 +29,32 @@ Result<std::map<std::string, std::vector<std::string>>> ParseInitialCluster(std:
   return names;
 }
 
+Result<InitialCluster> MembersOf(const std::map<std::string, std::vector<std::string>>& parsed,
+                                 std::string_view name, std::string_view token) {
+  InitialCluster out;
+  std::set<std::string> seen_urls;
+  std::vector<uint64_t> ids;
+  for (const auto& [member_name, urls] : parsed) {
+    for (const auto& u : urls) {
+      if (!seen_urls.insert(u).second) {
+        return InvalidArgument("error setting up initial cluster: duplicate peer URL " + u);
+      }
+    }
+    membership::Member m;
+    m.name = member_name;
+    m.peer_urls = urls;
+    m.id = membership::ComputeMemberId(urls, token);
+    if (member_name == name) out.local_id = m.id;
+    ids.push_back(m.id);
+    out.members.push_back(std::move(m));
+  }
+  if (out.local_id == 0) return InvalidArgument(std::string(name) + " not listed in the initial cluster config");
+  std::sort(out.members.begin(), out.members.end(),
+            [](const membership::Member& a, const membership::Member& b) { return a.id < b.id; });
+  out.cluster_id = membership::ComputeClusterId(ids);
+  return out;
+}
+
 Result<InitialCluster> BuildInitialCluster(std::string_view initial_cluster, std::string_view name,
                                            const std::vector<std::string>& advertise_peer_urls,
                                            std::string_view token) {
@@ -48,27 +74,7 @@ Result<InitialCluster> BuildInitialCluster(std::string_view initial_cluster, std
     return InvalidArgument("error setting up initial cluster: " + std::string(name) +
                            " has different advertised URLs in the cluster and advertised peer URLs list");
   }
-  InitialCluster out;
-  std::set<std::string> seen_urls;
-  std::vector<uint64_t> ids;
-  for (const auto& [member_name, urls] : *parsed) {
-    for (const auto& u : urls) {
-      if (!seen_urls.insert(u).second) {
-        return InvalidArgument("error setting up initial cluster: duplicate peer URL " + u);
-      }
-    }
-    membership::Member m;
-    m.name = member_name;
-    m.peer_urls = urls;
-    m.id = membership::ComputeMemberId(urls, token);
-    if (member_name == name) out.local_id = m.id;
-    ids.push_back(m.id);
-    out.members.push_back(std::move(m));
-  }
-  std::sort(out.members.begin(), out.members.end(),
-            [](const membership::Member& a, const membership::Member& b) { return a.id < b.id; });
-  out.cluster_id = membership::ComputeClusterId(ids);
-  return out;
+  return MembersOf(*parsed, name, token);
 }
 
 }  // namespace etcdpp::bootstrap

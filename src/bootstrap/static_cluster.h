@@ -24,6 +24,11 @@ struct InitialCluster {
   std::vector<membership::Member> members;  // ascending by ID; names set, no client URLs
 };
 
+// The members of a parsed initial cluster with etcd's IDs (from peer URLs and `token`);
+// `name` must be one of them. Refuses a peer URL listed twice.
+Result<InitialCluster> MembersOf(const std::map<std::string, std::vector<std::string>>& parsed,
+                                 std::string_view name, std::string_view token);
+
 // Errors carry the clustering guide's wording, e.g.
 //   "infra1 not listed in the initial cluster config"
 //   "error setting up initial cluster: infra0 has different advertised URLs in the cluster

@@ -78,16 +78,16 @@ class WatchResyncTest : public ::testing::Test {
 TEST_F(WatchResyncTest, SyncedWatcherCatchesUpFromTheInstalledBackendThenFollowsLiveWrites) {
   Install(LeaderFile(dir_, 0));
   auto got = Collect(*stream_, [](const WatchResponse& r) {
-    return !r.events.empty() && r.events.back().kv().mod_revision() == 6;
+    return !r.events.empty() && r.events.back()->kv().mod_revision() == 6;
   });
   std::vector<std::string> values;
   for (const auto& r : got)
-    for (const auto& ev : r.events) values.push_back(ev.kv().value());
+    for (const auto& ev : r.events) values.push_back(ev->kv().value());
   EXPECT_EQ(values, (std::vector<std::string>{"1", "2", "3", "4"}));  // revisions 3..6
   ASSERT_TRUE(testing::WaitUntil([&] { return watchable_->synced_count() == 1; }));
   ASSERT_TRUE(kv_->Put(PutRequest{"k", "live"}).ok());
   got = Collect(*stream_, [](const WatchResponse& r) { return !r.events.empty(); });
-  EXPECT_EQ(got.back().events[0].kv().mod_revision(), 7);
+  EXPECT_EQ(got.back().events[0]->kv().mod_revision(), 7);
 }
 
 TEST_F(WatchResyncTest, SyncedWatcherBehindTheInstalledCompactionIsToldSo) {

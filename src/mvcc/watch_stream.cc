@@ -26,7 +26,10 @@ void WatchStream::SetNotifier(std::function<void()> notifier) {
 bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
   std::lock_guard lock(mu_);
   const size_t max = store_->options_.stream_queue_bytes_max;
-  if (!force && !queue_.empty() && bytes_ + resp.size_bytes > max) return false;
+  if (!force && !queue_.empty() &&
+      (bytes_ + resp.size_bytes > max || queue_.size() >= store_->options_.stream_queue_responses_max)) {
+    return false;
+  }
   *became_non_empty = queue_.empty();
   bytes_ += resp.size_bytes;
   queue_.push_back(std::move(resp));
@@ -35,7 +38,8 @@ bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
 
 bool WatchStream::HasRoom() const {
   std::lock_guard lock(mu_);
-  return bytes_ < store_->options_.stream_queue_bytes_max;
+  return bytes_ < store_->options_.stream_queue_bytes_max &&
+         queue_.size() < store_->options_.stream_queue_responses_max;
 }
 
 void WatchStream::Notify() {
@@ -75,15 +79,26 @@ std::vector<WatchResponse> WatchStream::Poll() {
     bytes_ = 0;
     want_prev = prev_kv_ids_;
   }
+  if (want_prev.empty()) {
+    if (!out.empty()) store_->Kick();
+    return out;
+  }
+  // The previous value is the key as of the revision before the event; gone if compacted.
+  // It is looked up once per event, whichever stream asks first, and shared.
+  const WatchEvent::PrevKvLookup lookup = [this](const mvccpb::Event& ev) -> std::optional<mvccpb::KeyValue> {
+    RangeRequest req;
+    req.key = ev.kv().key();
+    req.revision = ev.kv().mod_revision() - 1;
+    auto prev = store_->kv()->Range(req);
+    if (!prev.ok() || prev->kvs.empty()) return std::nullopt;
+    return std::move(prev->kvs[0]);
+  };
   for (WatchResponse& resp : out) {
     if (want_prev.count(resp.watch_id) == 0) continue;
-    for (mvccpb::Event& ev : resp.events) {
-      // The previous value is the key as of the revision before the event; gone if compacted.
-      RangeRequest req;
-      req.key = ev.kv().key();
-      req.revision = ev.kv().mod_revision() - 1;
-      auto prev = store_->kv()->Range(req);
-      if (prev.ok() && !prev->kvs.empty()) *ev.mutable_prev_kv() = std::move(prev->kvs[0]);
+    resp.size_bytes = 0;
+    for (WatchEventPtr& ev : resp.events) {
+      ev = WatchEvent::WithPrevKv(ev, lookup);
+      resp.size_bytes += ev->field().size();
     }
   }
   if (!out.empty()) store_->Kick();

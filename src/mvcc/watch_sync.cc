@@ -41,6 +41,8 @@ void WatchableStore::SyncRound() {
   // Read after the scan: any compaction that could have removed rows we needed shows here.
   const int64_t compact = kv_->CompactRev();
 
+  std::vector<WatchEventPtr> shared(events.size());  // each built once, on first use
+
   std::lock_guard lock(mu_);
   bool more = false;
   for (auto [w, serial] : group) {
@@ -61,11 +63,12 @@ void WatchableStore::SyncRound() {
     WatchResponse resp;
     resp.watch_id = w->id;
     resp.revision = upto;
-    for (const mvccpb::Event& ev : events) {
+    for (size_t i = 0; i < events.size(); ++i) {
+      const mvccpb::Event& ev = events[i];
       const int64_t r = ev.kv().mod_revision();
       if (r >= w->min_rev && r <= upto && w->Wants(ev)) {
-        resp.events.push_back(ev);
-        resp.size_bytes += ev.ByteSizeLong();
+        if (!shared[i]) shared[i] = WatchEvent::Make(ev);
+        resp.AddEvent(shared[i]);
       }
     }
     if (!resp.events.empty() && !stream->Push(std::move(resp), /*force=*/false, &notify)) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "mvccpb/kv.pb.h"
+#include "mvcc/watch_event.h"
 
 namespace etcdpp::mvcc {
 
@@ -29,11 +29,17 @@ struct WatchRequest {
 struct WatchResponse {
   int64_t watch_id = 0;
   int64_t revision = 0;          // header revision: the store revision the response reflects
-  std::vector<mvccpb::Event> events;  // empty: a progress notification
+  // Shared with every other watcher that gets the same events; empty: a progress notification.
+  std::vector<WatchEventPtr> events;
   // Non-zero: the watcher's start revision was compacted; the watcher is canceled and
   // this is its last response (etcd sends compact_revision with canceled=true).
   int64_t compact_revision = 0;
-  size_t size_bytes = 0;  // encoded size of the events, for fragmenting and queue bounds
+  size_t size_bytes = 0;  // encoded size of the events (their field() bytes), for queue bounds
+
+  void AddEvent(WatchEventPtr ev) {
+    size_bytes += ev->field().size();
+    events.push_back(std::move(ev));
+  }
 };
 
 }  // namespace etcdpp::mvcc

@@ -3,18 +3,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <map>
+#include <cstdint>
 
 namespace etcdpp::mvcc {
-
-namespace {
-
-void AddEvent(WatchResponse* resp, const mvccpb::Event& ev) {
-  resp->events.push_back(ev);
-  resp->size_bytes += ev.ByteSizeLong();
-}
-
-}  // namespace
 
 WatchableStore::WatchableStore(KvStore* kv, WatchableStoreOptions options)
     : kv_(kv), options_(options), notified_rev_(kv->Rev()) {
@@ -141,19 +132,29 @@ bool WatchableStore::Progress(WatchStream* stream, int64_t id) {
 void WatchableStore::OnWrite(int64_t rev, const std::vector<mvccpb::Event>& events) {
   std::lock_guard lock(mu_);
   notified_rev_ = rev;
-  std::map<Watcher*, WatchResponse> out;  // ordered: deterministic delivery order
-  auto offer = [&](Watcher* w, const mvccpb::Event& ev) {
-    if (rev < w->min_rev || !w->Wants(ev)) return;
-    AddEvent(&out[w], ev);
-  };
+  // One response per watcher, in the order watchers were first offered an event; each
+  // watcher's slot in `out` is kept on the watcher meanwhile (no map lookups).
+  std::vector<std::pair<Watcher*, WatchResponse>>& out = on_write_out_;
+  out.clear();
   for (const mvccpb::Event& ev : events) {
+    WatchEventPtr shared;  // built once, for the first watcher that wants the event
+    auto offer = [&](Watcher* w) {
+      if (rev < w->min_rev || !w->Wants(ev)) return;
+      if (!shared) shared = WatchEvent::Make(ev);
+      if (w->out_slot == Watcher::kNoSlot) {
+        w->out_slot = out.size();
+        out.emplace_back(w, WatchResponse{});
+      }
+      out[w->out_slot].second.AddEvent(shared);
+    };
     auto it = synced_keys_.find(ev.kv().key());
     if (it != synced_keys_.end()) {
-      for (Watcher* w : it->second) offer(w, ev);
+      for (Watcher* w : it->second) offer(w);
     }
-    for (Watcher* w : synced_ranges_) offer(w, ev);
+    for (Watcher* w : synced_ranges_) offer(w);
   }
   for (auto& [w, resp] : out) {
+    w->out_slot = Watcher::kNoSlot;
     w->min_rev = rev + 1;
     resp.watch_id = w->id;
     resp.revision = rev;
@@ -166,6 +167,7 @@ void WatchableStore::OnWrite(int64_t rev, const std::vector<mvccpb::Event>& even
     }
     if (notify) w->stream->Notify();
   }
+  out.clear();
 }
 
 void WatchableStore::Resync() {

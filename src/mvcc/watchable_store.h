@@ -25,7 +25,12 @@
 namespace etcdpp::mvcc {
 
 struct WatchableStoreOptions {
-  size_t stream_queue_bytes_max = size_t{4} << 20;
+  // Small, like etcd's 128-response channel per stream: a slow client's watchers fall
+  // behind and catch up from the backend rather than queueing seconds of events.
+  size_t stream_queue_bytes_max = size_t{128} << 10;
+  // etcd's chanBufLen. Watchers that overflow it catch up later with one response for
+  // several revisions, so a busy stream sends fewer, larger responses.
+  size_t stream_queue_responses_max = 128;
   int sync_interval_ms = 100;        // catch-up rounds (also run at once when kicked)
   size_t catch_up_rows_max = 1000;   // backend rows read per watcher group per round
 };
@@ -75,6 +80,7 @@ class WatchableStore : public WriteObserver {
   std::unordered_map<std::string, std::set<Watcher*>> synced_keys_;
   std::set<Watcher*> synced_ranges_;
   std::set<Watcher*> unsynced_;
+  std::vector<std::pair<Watcher*, WatchResponse>> on_write_out_;  // OnWrite's scratch space
   bool kicked_ = false;
   bool stop_ = false;
   std::condition_variable cv_;

@@ -20,6 +20,8 @@ struct WatchableStore::Watcher {
   bool no_delete = false;
   bool synced = false;
   int64_t min_rev = 0;  // the next revision this watcher must receive
+  static constexpr size_t kNoSlot = SIZE_MAX;
+  size_t out_slot = kNoSlot;  // its response's index while OnWrite collects responses
 
   bool Matches(const std::string& k) const {
     if (end.empty()) return k == key;

@@ -44,7 +44,14 @@ bool GrpcCall::WriteMessage(std::string message) {
     std::string prefix = GrpcPrefix(message.size());
     ok = Append(std::move(prefix), std::move(message));
   }
-  if (ok && queued_bytes() > send_bound_bytes_) MarkWantWritable();
+  if (ok && queued_bytes() > send_bound_bytes()) MarkWantWritable();
+  return ok;
+}
+
+bool GrpcCall::WriteFramed(std::string framed) {
+  if (!head_set_.exchange(true)) SetHead(GrpcResponseHead());
+  const bool ok = Append(std::move(framed));
+  if (ok && queued_bytes() > send_bound_bytes()) MarkWantWritable();
   return ok;
 }
 
@@ -69,7 +76,7 @@ void GrpcCall::NotifyDone(bool cancelled) {
 
 void GrpcCall::MaybeNotifyWritable() {
   if (!want_writable_.load(std::memory_order_acquire)) return;
-  if (queued_bytes() > send_bound_bytes_ / 2) return;
+  if (queued_bytes() > send_bound_bytes() / 2) return;
   want_writable_.store(false, std::memory_order_release);
   if (on_writable) on_writable();
 }
@@ -80,12 +87,14 @@ void ServerStream::OnHalfClose(std::function<void()> fn) const { call_->on_half_
 void ServerStream::OnDone(std::function<void(bool)> fn) const { call_->on_done = std::move(fn); }
 void ServerStream::OnWritable(std::function<void()> fn) const { call_->on_writable = std::move(fn); }
 bool ServerStream::Write(std::string message) const { return call_->WriteMessage(std::move(message)); }
+bool ServerStream::WriteFramed(std::string framed) const { return call_->WriteFramed(std::move(framed)); }
 size_t ServerStream::queued_bytes() const { return call_->queued_bytes(); }
 bool ServerStream::over_send_bound() const {
   const bool over = call_->queued_bytes() > call_->send_bound_bytes();
   if (over) call_->MarkWantWritable();
   return over;
 }
+void ServerStream::SetSendBound(size_t bytes) const { call_->set_send_bound_bytes(bytes); }
 bool ServerStream::Finish(GrpcStatus status) const { return call_->FinishWith(status); }
 bool ServerStream::done() const { return call_->closed(); }
 

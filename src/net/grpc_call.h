@@ -62,11 +62,17 @@ class ServerStream {
   // Any thread. Queues one response message; false once the call is over. The message is
   // always queued when the call is live: the bound is advisory, see over_send_bound().
   bool Write(std::string message) const;
+  // Any thread. Like Write, for bytes that are already one or more whole messages, each
+  // with its length prefix (see WriteGrpcPrefix): queued as they are, without a copy.
+  bool WriteFramed(std::string framed) const;
   // Any thread. Bytes queued for this stream and not yet handed to HTTP/2.
   size_t queued_bytes() const;
   // Any thread. True when queued bytes exceed the server's per-stream send bound; a
   // producer should stop writing until OnWritable.
   bool over_send_bound() const;
+  // Any thread. Replaces the server's per-stream send bound for this stream (a producer of
+  // many small latency-sensitive messages wants less queued than the default).
+  void SetSendBound(size_t bytes) const;
   // Any thread. Ends the call with `status` in the trailers; false if it was already over.
   bool Finish(GrpcStatus status) const;
   // Any thread.

@@ -18,10 +18,13 @@ class GrpcCall : public OutputQueue {
            size_t send_bound_bytes);
 
   const CallContext& context() const { return context_; }
-  size_t send_bound_bytes() const { return send_bound_bytes_; }
+  size_t send_bound_bytes() const { return send_bound_bytes_.load(std::memory_order_relaxed); }
+  void set_send_bound_bytes(size_t bytes) { send_bound_bytes_.store(bytes, std::memory_order_relaxed); }
 
   // Any thread.
   bool WriteMessage(std::string message);
+  // `framed`: whole messages with their prefixes (see ServerStream::WriteFramed).
+  bool WriteFramed(std::string framed);
   bool FinishWith(const GrpcStatus& status, std::string* last_message = nullptr);
   bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
 
@@ -40,7 +43,7 @@ class GrpcCall : public OutputQueue {
 
  private:
   CallContext context_;
-  const size_t send_bound_bytes_;
+  std::atomic<size_t> send_bound_bytes_;
   std::atomic<bool> head_set_{false};
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> want_writable_{false};

@@ -6,13 +6,25 @@
 
 namespace etcdpp::net {
 
-std::string GrpcPrefix(size_t message_bytes) {
+void WriteGrpcPrefix(char* out, size_t message_bytes) {
   const uint32_t n = static_cast<uint32_t>(message_bytes);
-  return {0, static_cast<char>(n >> 24), static_cast<char>(n >> 16), static_cast<char>(n >> 8), static_cast<char>(n)};
+  out[0] = 0;
+  out[1] = static_cast<char>(n >> 24);
+  out[2] = static_cast<char>(n >> 16);
+  out[3] = static_cast<char>(n >> 8);
+  out[4] = static_cast<char>(n);
+}
+
+std::string GrpcPrefix(size_t message_bytes) {
+  std::string prefix(kGrpcPrefixBytes, '\0');
+  WriteGrpcPrefix(prefix.data(), message_bytes);
+  return prefix;
 }
 
 void AppendGrpcMessage(std::string& out, std::string_view message) {
-  out.append(GrpcPrefix(message.size()));
+  char prefix[kGrpcPrefixBytes];
+  WriteGrpcPrefix(prefix, message.size());
+  out.append(prefix, kGrpcPrefixBytes);
   out.append(message);
 }
 

@@ -18,6 +18,8 @@ namespace etcdpp::net {
 
 inline constexpr size_t kGrpcPrefixBytes = 5;
 
+// Writes the uncompressed prefix of a `message_bytes` long message at `out` (5 bytes).
+void WriteGrpcPrefix(char* out, size_t message_bytes);
 // The uncompressed length prefix of a message of that size.
 std::string GrpcPrefix(size_t message_bytes);
 // Appends `message` with its uncompressed length prefix to `out`.

@@ -45,7 +45,7 @@ TEST(ServerWatch, StreamSeesAppliedPutsAndPastOnesFromItsStartRevision) {
     std::vector<int64_t> revs;
     testing::WaitUntil([&] {
       for (auto& resp : s.Poll()) {
-        for (auto& ev : resp.events) revs.push_back(ev.kv().mod_revision());
+        for (auto& ev : resp.events) revs.push_back(ev->kv().mod_revision());
       }
       return revs.size() >= n;
     });

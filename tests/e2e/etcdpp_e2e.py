@@ -161,3 +161,20 @@ class Writer:
         self.stop_flag.set()
         self.thread.join(timeout=60)
         self.client.close()
+
+
+def assert_same_session(run_session, procs, etcd_bin, tmp_path):
+    """Runs `run_session(procs, binary, workdir) -> transcript` against our binary and then
+    against etcd 3.4 (same addresses, so the same IDs) and asserts the transcripts are
+    equal; both are kept in tmp_path and the assertion shows their diff."""
+    import difflib
+    import shutil
+    import pytest
+    if shutil.which("etcd") is None:
+        pytest.skip("etcd 3.4 is not installed")
+    ours = run_session(procs, etcd_bin, tmp_path / "ours")
+    theirs = run_session(procs, shutil.which("etcd"), tmp_path / "etcd")
+    (tmp_path / "ours.txt").write_text(ours)
+    (tmp_path / "etcd.txt").write_text(theirs)
+    diff = "".join(difflib.unified_diff(theirs.splitlines(True), ours.splitlines(True), "etcd 3.4", "etcdpp"))
+    assert ours == theirs, diff

@@ -9,15 +9,16 @@ import urllib.request
 
 import pytest
 
-from etcdpp_e2e import free_port, wait_until
+from etcdpp_e2e import build_dir, free_port, wait_until
 
 SERVICE_IP = "127.0.11.1"
 MEMBER_IPS = ["127.0.11.10", "127.0.11.11", "127.0.11.12", "127.0.11.13"]
 REAL_ETCD = "/usr/bin/etcd"
 
-# The binaries that can serve as the discovery service. etcdpp joins this list once it
-# serves the v2 keys API (branch v2api): add ("etcdpp", <path of bin/etcd>).
-SERVICES = [("etcd-3.4", REAL_ETCD)]
+OURS = str(build_dir() / "bin" / "etcd")
+# The binaries the guide's bootstrap is run against as the discovery service; the error
+# cases use etcd 3.4's service only (they are about the client's behaviour).
+SERVICES = [("etcd-3.4", REAL_ETCD), ("etcdpp", OURS)]
 
 
 class DiscoveryService:
@@ -62,14 +63,19 @@ class DiscoveryService:
                 if not n.get("dir")}
 
 
-@pytest.fixture(params=SERVICES, ids=[s[0] for s in SERVICES])
-def service_bin(request):
-    return request.param[1]
+@pytest.fixture
+def service_bin():
+    return REAL_ETCD
 
 
 @pytest.fixture
 def service(procs, tmp_path, service_bin):
     return DiscoveryService(procs, service_bin, tmp_path)
+
+
+@pytest.fixture(params=SERVICES, ids=[s[0] for s in SERVICES])
+def any_service(procs, tmp_path, request):
+    return DiscoveryService(procs, request.param[1], tmp_path)
 
 
 def member_args(binary, i, data_dir, discovery, extra=()):
@@ -106,7 +112,8 @@ def wait_healthy(procs_by_index, tmp):
         assert p.poll() is None, (tmp / f"m{i}.log").read_text()
 
 
-def test_three_members_form_one_cluster_then_a_fourth_is_refused(procs, etcd_bin, tmp_path, service):
+def test_three_members_form_one_cluster_then_a_fourth_is_refused(procs, etcd_bin, tmp_path, any_service):
+    service = any_service
     url = service.new_token("tok3", 3)
     started = {}
     for i in range(3):
@@ -350,3 +357,18 @@ def test_zap_reports_match_etcd(procs, etcd_bin, tmp_path, service):
               if e["msg"] == "discovery token is ignored since cluster already initialized; valid logs are found"]
     assert len(warned) == 1 and warned[0]["level"] == "warn"
     assert warned[0]["wal-dir"] == str(tmp_path / "m0.etcd" / "member" / "wal")
+
+
+def test_a_token_from_our_own_new_endpoint_bootstraps_three_members(procs, etcd_bin, tmp_path):
+    # What discovery.etcd.io answers, served by a member of ours: /new?size=3 gives a fresh URL.
+    svc = DiscoveryService(procs, etcd_bin, tmp_path)
+    with urllib.request.urlopen(svc.url + "/new?size=3", timeout=5) as r:
+        url = r.read().decode().strip()
+    assert url.startswith(svc.url + "/v2/keys/"), url
+    started = {i: procs.start(member_args(etcd_bin, i, tmp_path / f"m{i}.etcd", url),
+                              log_path=str(tmp_path / f"m{i}.log"), cwd=str(tmp_path)) for i in range(3)}
+    wait_healthy(started, tmp_path)
+    members = json.loads(ctl(1, "member", "list", "-w", "json"))["members"]
+    assert sorted(m["name"] for m in members) == ["m0", "m1", "m2"]
+    token = url.rsplit("/", 1)[1]
+    assert len(svc.registrations(token)) == 3
