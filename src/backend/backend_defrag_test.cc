@@ -15,6 +15,7 @@
 
 #include "backend/backend.h"
 #include "backend/meta.h"
+#include "backend/test_backend.h"
 #include "testing/temp_dir.h"
 #include "testing/wait_until.h"
 
@@ -37,11 +38,7 @@ BackendOptions Options(const TempDir& dir) {
   return o;
 }
 
-std::unique_ptr<Backend> OpenOrDie(const BackendOptions& o) {
-  auto b = Backend::Open(o);
-  EXPECT_TRUE(b.ok()) << b.status().ToString();
-  return std::move(b).value();
-}
+using testing_backend::OpenOrDie;
 
 Contents KeyBucket(Backend& b) {
   Contents out;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "backend/meta.h"
+#include "backend/test_backend.h"
 #include "testing/temp_dir.h"
 #include "testing/wait_until.h"
 
@@ -25,11 +26,7 @@ BackendOptions ManualCommit(const TempDir& dir) {
   return o;
 }
 
-std::unique_ptr<Backend> OpenOrDie(const BackendOptions& o) {
-  auto b = Backend::Open(o);
-  EXPECT_TRUE(b.ok()) << b.status().ToString();
-  return std::move(b).value();
-}
+using testing_backend::OpenOrDie;
 
 std::optional<std::string> Get(Backend& b, Bucket bucket, std::string_view key) {
   auto tx = b.BeginRead();

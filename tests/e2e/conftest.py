@@ -1,5 +1,4 @@
 """Shared fixtures for end-to-end tests: real binaries on loopback, stopped by PID."""
-import os
 import pathlib
 import sys
 

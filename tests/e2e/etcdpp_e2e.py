@@ -178,3 +178,15 @@ def assert_same_session(run_session, procs, etcd_bin, tmp_path):
     (tmp_path / "etcd.txt").write_text(theirs)
     diff = "".join(difflib.unified_diff(theirs.splitlines(True), ours.splitlines(True), "etcd 3.4", "etcdpp"))
     assert ours == theirs, diff
+
+
+def cluster_member_args(binary, name, ip, data_dir, initial_cluster, token, state="new"):
+    """The flags of member `name` of a static cluster whose members listen on <ip>:2379
+    (clients) and <ip>:2380 (peers)."""
+    return [binary, "--name", name, "--data-dir", str(data_dir),
+            "--initial-advertise-peer-urls", f"http://{ip}:2380",
+            "--listen-peer-urls", f"http://{ip}:2380",
+            "--listen-client-urls", f"http://{ip}:2379",
+            "--advertise-client-urls", f"http://{ip}:2379",
+            "--initial-cluster-token", token, "--initial-cluster", initial_cluster,
+            "--initial-cluster-state", state]

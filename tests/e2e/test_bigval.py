@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from etcdpp_e2e import wait_until
+from etcdpp_e2e import cluster_member_args, wait_until
 
 HOSTS = {"big0": "127.0.14.10", "big1": "127.0.14.11", "big2": "127.0.14.12"}
 CLUSTER = ",".join(f"{n}=http://{ip}:2380" for n, ip in HOSTS.items())
@@ -54,13 +54,7 @@ class BigCluster:
 
     def start(self, name):
         ip = HOSTS[name]
-        args = [self.binary, "--name", name, "--data-dir", str(self.tmp / f"{name}.etcd"),
-                "--initial-advertise-peer-urls", f"http://{ip}:2380",
-                "--listen-peer-urls", f"http://{ip}:2380",
-                "--listen-client-urls", f"http://{ip}:2379",
-                "--advertise-client-urls", f"http://{ip}:2379",
-                "--initial-cluster-token", "bigval", "--initial-cluster", CLUSTER,
-                "--initial-cluster-state", "new",
+        args = [*cluster_member_args(self.binary, name, ip, self.tmp / f"{name}.etcd", CLUSTER, "bigval"),
                 "--experimental-raft-log-tail-bytes", str(TAIL_BYTES), *self.extra]
         # Appends: a restarted member's log follows its first run's.
         log = self.tmp / f"{name}.log"

@@ -1,6 +1,5 @@
 """`etcd --config-file` / ETCD_CONFIG_FILE behave as in etcd 3.4: the file wins over
 flags and env vars, and its errors are reported with etcd's texts and exit statuses."""
-import os
 
 import pytest
 

@@ -7,7 +7,6 @@ output with timestamps normalized.
 import json
 import os
 import re
-import shutil
 import subprocess
 
 import pytest

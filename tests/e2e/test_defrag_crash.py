@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from etcdpp_e2e import Writer, wait_until
+from etcdpp_e2e import Writer, cluster_member_args, wait_until
 
 HOSTS = {"d0": "127.0.13.1", "d1": "127.0.13.2", "d2": "127.0.13.3"}
 CLUSTER = ",".join(f"{n}=http://{ip}:2380" for n, ip in HOSTS.items())
@@ -34,13 +34,7 @@ class Cluster:
 
     def start(self, name, env=None):
         ip = HOSTS[name]
-        args = [self.binary, "--name", name, "--data-dir", str(self.tmp / f"{name}.etcd"),
-                "--initial-advertise-peer-urls", f"http://{ip}:2380",
-                "--listen-peer-urls", f"http://{ip}:2380",
-                "--listen-client-urls", f"http://{ip}:2379",
-                "--advertise-client-urls", f"http://{ip}:2379",
-                "--initial-cluster-token", "defrag-crash", "--initial-cluster", CLUSTER,
-                "--initial-cluster-state", "new"]
+        args = cluster_member_args(self.binary, name, ip, self.tmp / f"{name}.etcd", CLUSTER, "defrag-crash")
         # One log per start: the log of a killed incarnation stays readable.
         self.starts += 1
         self.proc[name] = self.procs.start(args, env=env, log_path=str(self.tmp / f"{name}.{self.starts}.log"),

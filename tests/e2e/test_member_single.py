@@ -1,7 +1,6 @@
 """A single etcdpp member driven by the real etcdctl 3.4, Python etcd3 and curl."""
 import json
 import signal
-import subprocess
 import urllib.request
 
 import pytest

@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from etcdpp_e2e import Member, free_port, wait_until
+from etcdpp_e2e import Member, wait_until
 
 REFERENCE_ETCD = "/usr/bin/etcd"
 
