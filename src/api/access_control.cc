@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/log.h"
+#include "base/url.h"
 
 namespace etcdpp::api {
 namespace {
@@ -25,19 +26,9 @@ std::string RebindingText(const std::string& host) {
 }  // namespace
 
 std::string HostnameOf(std::string_view host) {
-  // Go's net.SplitHostPort: "[v6]:port" and "host:port"; anything else is kept whole.
-  if (!host.empty() && host.front() == '[') {
-    const size_t close = host.find(']');
-    if (close != std::string_view::npos && close + 1 < host.size() && host[close + 1] == ':') {
-      return std::string(host.substr(1, close - 1));
-    }
-    return std::string(host);
-  }
-  const size_t colon = host.find(':');
-  if (colon == std::string_view::npos || host.find(':', colon + 1) != std::string_view::npos) {
-    return std::string(host);
-  }
-  return std::string(host.substr(0, colon));
+  // Go's net.SplitHostPort; a value it refuses (no port, bare IPv6) is kept whole.
+  auto split = SplitHostPort(host);
+  return split.ok() ? split->first : std::string(host);
 }
 
 net::Router::HttpGuard AccessControl(std::vector<std::string> cors, std::vector<std::string> host_whitelist,

@@ -1,11 +1,19 @@
 // Read-side semantics shared by plain reads and reads inside write transactions.
 #include <algorithm>
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
+
 #include "mvcc/errors.h"
 #include "mvcc/kv_view.h"
 
 namespace etcdpp::mvcc {
 namespace {
+
+using google::protobuf::io::CodedOutputStream;
+using google::protobuf::internal::WireFormatLite;
+
+constexpr int kRangeResponseKvsField = 2;  // etcdserverpb.RangeResponse.kvs
 
 bool SortTargetLess(SortTarget target, const mvccpb::KeyValue& a, const mvccpb::KeyValue& b) {
   switch (target) {
@@ -47,23 +55,6 @@ Status CollectRows(const KvView& view, std::string_view key, std::string_view en
   return Status::Ok();
 }
 
-void AppendVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-size_t VarintBytes(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
 bool CanEncode(const RangeRequest& req, bool filters) {
   const bool key_order = req.sort_target == SortTarget::kKey && req.sort_order != SortOrder::kDescend;
   return req.encode && key_order && !filters && !req.keys_only && !req.count_only;
@@ -83,18 +74,21 @@ Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
   std::deque<std::string> keep;
   std::vector<std::string_view> bytes;
   bytes.reserve(rows.size());
+  const uint32_t tag = WireFormatLite::MakeTag(kRangeResponseKvsField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
   size_t total = 0;
   for (const Revision& r : rows) {
     ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(EncodeRevision(r), &keep));
     if (!row) return MissingRow(r);
-    total += 1 + VarintBytes(row->size()) + row->size();
+    total += CodedOutputStream::VarintSize32(tag) + CodedOutputStream::VarintSize64(row->size()) + row->size();
     bytes.push_back(*row);
   }
-  resp.encoded_kvs.reserve(total);
+  resp.encoded_kvs.reserve(total + kRangeTrailerRoom);
+  resp.encoded_kvs.resize(total);
+  auto* p = reinterpret_cast<uint8_t*>(resp.encoded_kvs.data());
   for (std::string_view row : bytes) {
-    resp.encoded_kvs.push_back('\x12');  // field 2 (kvs), length-delimited
-    AppendVarint(&resp.encoded_kvs, row.size());
-    resp.encoded_kvs.append(row);
+    p = CodedOutputStream::WriteVarint32ToArray(tag, p);
+    p = CodedOutputStream::WriteVarint64ToArray(row.size(), p);
+    p = std::copy(row.begin(), row.end(), p);
   }
   resp.revision = view.rev;
   return resp;

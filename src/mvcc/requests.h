@@ -38,11 +38,15 @@ struct RangeRequest {
   bool encode = false;
 };
 
+inline constexpr size_t kRangeTrailerRoom = 128;
+
 struct RangeResponse {
   int64_t revision = 0;  // header revision
   std::vector<mvccpb::KeyValue> kvs;
   // When the request's `encode` was honoured: kvs stays empty and this holds them as
   // etcdserverpb.RangeResponse field 2 entries, in order, copied once from the backend.
+  // Its capacity leaves kRangeTrailerRoom bytes for the response's other fields (header,
+  // more, count), appended after it without moving the entries.
   std::string encoded_kvs;
   bool more = false;
   int64_t count = 0;

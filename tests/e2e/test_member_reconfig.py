@@ -48,6 +48,12 @@ def member_ids(i):
     return {m.get("name", ""): f"{m['ID']:x}" for m in out["members"]}
 
 
+def leader_index(ids):
+    """i of the member m<i> that m0 sees leading; `ids` from member_ids."""
+    leader_id = status(0)["leader"]
+    return next(int(name[1:]) for name, mid in ids.items() if int(mid, 16) == leader_id)
+
+
 def status(i):
     out = ctl(i, "endpoint", "status", "-w", "json", check=False)
     return json.loads(out.stdout)[0]["Status"] if out.returncode == 0 else None
@@ -145,9 +151,8 @@ def test_replace_a_dead_member(nodes, procs):
     import signal
     ids = member_ids(0)
     # The hard case on purpose: the member that dies is the leader.
-    leader_id = status(0)["leader"]
-    if leader_id != int(ids["m2"], 16):
-        leader = next(int(name[1:]) for name, mid in ids.items() if int(mid, 16) == leader_id)
+    leader = leader_index(ids)
+    if leader != 2:
         ctl_healthy(leader, "move-leader", ids["m2"])
     wait_until(lambda: status(2)["leader"] == int(ids["m2"], 16), timeout=20, what="m2 to lead")
     procs.stop(nodes.proc[2], sig=signal.SIGKILL)
@@ -208,7 +213,7 @@ def test_remove_the_leader(nodes):
         nodes.wait_serving(i)
     leader_id = status(0)["leader"]
     ids = member_ids(0)
-    leader = next(int(name[1:]) for name, mid in ids.items() if int(mid, 16) == leader_id)
+    leader = leader_index(ids)
     other = next(i for i in range(3) if i != leader)
     ctl_healthy(other, "member", "remove", ids[f"m{leader}"])
     wait_until(lambda: nodes.proc[leader].poll() is not None, timeout=30, what="the old leader to exit")
