@@ -181,16 +181,19 @@ Result<GrpcClient::Reply> GrpcClient::Exchange(std::string_view method, std::str
   return std::move(p.reply);
 }
 
-Result<GrpcClient::HttpReply> GrpcClient::Post(std::string_view path, std::string body, size_t cancel_after_bytes) {
+Result<GrpcClient::HttpReply> GrpcClient::Post(std::string_view path, std::string body,
+                                               std::vector<std::pair<std::string, std::string>> headers,
+                                               size_t cancel_after_bytes) {
   Pending p;
   p.body = std::move(body);
   p.plain = true;
   p.cancel_after = cancel_after_bytes;
-  ETCDPP_RETURN_IF_ERROR(Run(p, {{":method", "POST"},
-                                 {":scheme", "http"},
-                                 {":path", std::string(path)},
-                                 {":authority", "localhost"},
-                                 {"content-type", "application/octet-stream"}}));
+  headers.insert(headers.begin(), {{":method", "POST"},
+                                   {":scheme", "http"},
+                                   {":path", std::string(path)},
+                                   {":authority", "localhost"},
+                                   {"content-type", "application/octet-stream"}});
+  ETCDPP_RETURN_IF_ERROR(Run(p, std::move(headers)));
   HttpReply reply;
   for (const auto& [k, v] : p.reply.headers) {
     if (k == ":status") reply.status = std::atoi(v.c_str());

@@ -48,9 +48,12 @@ class GrpcClient {
     std::string body;
     bool reset = false;  // the stream ended with RST_STREAM (ours or the server's)
   };
-  // A plain (non-gRPC) HTTP/2 POST of `body` to `path`, for tests of HTTP routes. With
-  // `cancel_after_bytes`, the stream is reset (CANCEL) once that many bytes are sent.
-  Result<HttpReply> Post(std::string_view path, std::string body, size_t cancel_after_bytes = SIZE_MAX);
+  // A plain (non-gRPC) HTTP/2 POST of `body` to `path` with extra `headers` (names
+  // lower-case), for tests of HTTP routes. With `cancel_after_bytes`, the stream is
+  // reset (CANCEL) once that many bytes are sent.
+  Result<HttpReply> Post(std::string_view path, std::string body,
+                         std::vector<std::pair<std::string, std::string>> headers = {},
+                         size_t cancel_after_bytes = SIZE_MAX);
 
  private:
   struct Callbacks;

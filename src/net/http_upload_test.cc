@@ -241,7 +241,7 @@ TEST(HttpUpload, H2cStreamResetMidBodyAbortsTheUpload) {
   UploadServer s(seen);
   auto client = GrpcClient::Connect("127.0.0.1", s.port);
   ASSERT_TRUE(client.ok());
-  auto reply = (*client)->Post("/up", PatternBody(kBodyBytes), 5 << 20);
+  auto reply = (*client)->Post("/up", PatternBody(kBodyBytes), {}, 5 << 20);
   ASSERT_TRUE(reply.ok()) << reply.status().ToString();
   EXPECT_TRUE(reply->reset);
   EXPECT_TRUE(testing::WaitUntil([&] { return seen.aborted.load() == 1; }));
