@@ -253,7 +253,9 @@ int RunMember(const Config& config) {
   });
   m->SetPromoteForwarder(peer::MakePromoteForwarder(&peer_client));
   net::ServerOptions peer_options;
-  // Snapshot bodies arrive whole until the peer server streams request bodies.
+  // Pipeline messages (POST /raft) arrive whole, and one MsgApp may carry many entries of
+  // up to --max-request-bytes each. Snapshots are not bound by this: their database
+  // streams to a file (an upload route).
   peer_options.max_http_body_bytes = size_t{1} << 30;
   net::Server peer_server(std::move(peer_router), peer_options);
   for (const auto& u : config.listen_peer_urls) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "base/crc32c.h"
+#include "mvcc/key_value_meta.h"
 #include "mvcc/kv_store.h"
 
 namespace etcdpp::mvcc {
@@ -12,6 +13,9 @@ using backend::Bucket;
 
 // Rows deleted per BatchTx, so the apply thread interleaves with a long compaction.
 constexpr size_t kCompactChunkRows = 1000;
+// The index rebuild scans every row through the backend's memory map; it gives the pages
+// back every this many bytes of rows, so a large database does not fill the RSS at start.
+constexpr uint64_t kRestoreMappedBytesMax = 32 << 20;
 
 Result<int64_t> ReadCompactMark(const backend::ReadTx& tx, std::string_view name) {
   ETCDPP_ASSIGN_OR_RETURN(auto bytes, tx.Get(Bucket::kMeta, name));
@@ -29,28 +33,35 @@ Status KvStore::Restore() {
   int64_t current = 1;
   std::map<std::string, int64_t> leased;  // live keys with a lease, to re-attach
   Status bad;
+  uint64_t mapped_bytes = 0;  // row bytes read through the map since the last release
   ETCDPP_RETURN_IF_ERROR(tx.Range(Bucket::kKey, "", "", 0, [&](std::string_view k, std::string_view v) {
+    if ((mapped_bytes += v.size()) > kRestoreMappedBytesMax) {
+      tx.ReleaseMappedPages();
+      mapped_bytes = 0;
+    }
     auto rev = DecodeRevision(k);
-    mvccpb::KeyValue kv;
-    if (!rev.ok() || !kv.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+    KeyValueMeta kv;  // without the value: its pages of the memory map stay untouched
+    if (!rev.ok() || !DecodeKeyValueMeta(v, &kv)) {
       bad = Corruption("mvcc: unreadable row in the key bucket");
       return false;
     }
     current = std::max(current, rev->main);
+    const std::string key(kv.key);
     if (IsTombstone(k)) {
       // NotFound: the put was compacted away with the generation; nothing to end.
-      index_.Tombstone(kv.key(), *rev).IgnoreError();
-      leased.erase(kv.key());
+      index_.Tombstone(key, *rev).IgnoreError();
+      leased.erase(key);
       return true;
     }
-    index_.Restore(kv.key(), Revision{kv.create_revision(), 0}, *rev, kv.version());
-    if (kv.lease() != 0) {
-      leased[kv.key()] = kv.lease();
+    index_.Restore(key, Revision{kv.create_revision, 0}, *rev, kv.version);
+    if (kv.lease != 0) {
+      leased[key] = kv.lease;
     } else {
-      leased.erase(kv.key());
+      leased.erase(key);
     }
     return true;
   }));
+  tx.ReleaseMappedPages();
   ETCDPP_RETURN_IF_ERROR(bad);
   const int64_t compact = std::max(finished, scheduled);
   current_rev_ = std::max(current, compact);
