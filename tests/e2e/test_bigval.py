@@ -6,6 +6,7 @@ Members on 127.0.14.10-12."""
 import hashlib
 import json
 import pathlib
+import re
 import subprocess
 
 import pytest
@@ -181,3 +182,17 @@ def test_follower_behind_the_purged_wal_catches_up_from_a_snapshot(start_cluster
     leader, _, peaks = stop_follower_write_restart(c, count=150, size=512 * 1024)
     assert SNAPSHOT_SENT_LINE in c.log(leader)
     assert_peak_rss_bounded(peaks)
+
+
+def test_follower_receives_a_snapshot_larger_than_its_memory_bound(start_cluster):
+    # As above, with a database (~260 MiB) larger than the bound: the follower streams the
+    # snapshot to a file as it arrives and rebuilds its index without keeping the file's
+    # pages mapped. The leader is left out: copying its database for the snapshot reads
+    # the whole file through the memory map (a known gap on the sending side).
+    c = start_cluster("--snapshot-count", "20", "--max-wals", "1")
+    leader, follower, peaks = stop_follower_write_restart(c, count=260, size=1024 * 1024)
+    assert SNAPSHOT_SENT_LINE in c.log(leader)
+    saved = re.search(r"received and saved database snapshot \[.*db size: (\d+) bytes\]", c.log(follower))
+    assert saved, "the follower logged no received snapshot"
+    assert int(saved.group(1)) > PEAK_RSS_MAX_KB * 1024
+    assert_peak_rss_bounded({n: kb for n, kb in peaks.items() if n != leader})
