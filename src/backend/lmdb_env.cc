@@ -121,7 +121,12 @@ Status LmdbEnv::Write(const WriteBuffer& buffer, uint64_t expected_txn_id) {
     MDB_val k = Val(key);
     if (value != nullptr) {
       MDB_val v = Val(*value);
-      rc = mdb_put(txn, dbi(bucket), &k, &v, 0);
+      // Revisions only grow, and a batch visits its keys in order: appended, the key
+      // bucket's pages fill up (a plain put splits a full page in half, leaving the file
+      // about twice the size of its data). Anything not past the last key (a restore, a
+      // rewritten revision) is refused unchanged and put normally.
+      rc = bucket == Bucket::kKey ? mdb_put(txn, dbi(bucket), &k, &v, MDB_APPEND) : MDB_KEYEXIST;
+      if (rc == MDB_KEYEXIST) rc = mdb_put(txn, dbi(bucket), &k, &v, 0);
     } else {
       rc = mdb_del(txn, dbi(bucket), &k, nullptr);
       if (rc == MDB_NOTFOUND) rc = 0;
