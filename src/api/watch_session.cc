@@ -16,6 +16,15 @@ size_t EventFieldBytes(const mvccpb::Event& ev) {
   return 1 + google::protobuf::io::CodedOutputStream::VarintSize64(body) + body;
 }
 
+// Whether some watcher's response holds more than one revision: revisions arrive faster
+// than the stream is polled.
+bool Gathered(const std::deque<mvcc::WatchResponse>& responses) {
+  for (const auto& r : responses) {
+    if (r.events.size() > 1 && r.events.front()->revision() != r.events.back()->revision()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchResponse response,
@@ -159,7 +168,7 @@ WatchSession::FlushResult WatchSession::Flush() {
       if (now < held_until_ && !stream_->Filling()) return FlushResult::kHeld;
       for (auto& r : stream_->Poll()) pending_.push_back(std::move(r));
       if (pending_.empty()) return FlushResult::kIdle;
-      if (pending_.size() >= coalescing_.min_responses) held_until_ = now + coalescing_.interval;
+      if (pending_.size() >= coalescing_.min_responses && Gathered(pending_)) held_until_ = now + coalescing_.interval;
     }
     if (sink_->Blocked()) return sink_->Commit() ? FlushResult::kBlocked : FlushResult::kGone;
     mvcc::WatchResponse next = std::move(pending_.front());

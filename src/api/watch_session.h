@@ -49,14 +49,15 @@ class WatchSink {
 std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchResponse response,
                                                             size_t limit_bytes);
 
-// When a session takes many responses from the store at once, events are arriving faster
-// than one response each can be worth: it then leaves the store's queue alone for a
-// while, so that each watcher's next events gather into one response there (and, past the
-// queue's bound, catch up from the backend in one), as etcd's slow watchers do. A quiet
-// stream never waits: only what arrives within `interval` after a busy poll is held.
+// When a session takes many responses from the store at once and some of them already
+// hold several revisions, revisions are coming faster than the stream is polled and a
+// response per watcher per poll costs the client more than it gains: the session then
+// leaves the store's queue alone for `interval` (or until the queue is half full), so that
+// each watcher's next revisions gather into one response there, as etcd's slow watchers'
+// do. A quiet stream, or one that keeps pace, is never held.
 struct WatchCoalescing {
   std::chrono::milliseconds interval{25};
-  size_t min_responses = 32;  // a poll that took at least this many holds the next one
+  size_t min_responses = 32;  // a poll must take at least this many to hold the next one
 };
 
 class WatchSession {
