@@ -2,13 +2,18 @@
 // HashKV.
 #include <map>
 
+#include "backend/mapped_pages.h"
 #include "base/crc32c.h"
+#include "mvcc/kv_row_meta.h"
 #include "mvcc/kv_store.h"
 
 namespace etcdpp::mvcc {
 namespace {
 
 using backend::Bucket;
+
+// Rows this large give their pages back once their header is read (ReleaseMappedPages).
+constexpr size_t kReleaseRowBytes = 256 << 10;
 
 // Rows deleted per BatchTx, so the apply thread interleaves with a long compaction.
 constexpr size_t kCompactChunkRows = 1000;
@@ -31,23 +36,25 @@ Status KvStore::Restore() {
   Status bad;
   ETCDPP_RETURN_IF_ERROR(tx.Range(Bucket::kKey, "", "", 0, [&](std::string_view k, std::string_view v) {
     auto rev = DecodeRevision(k);
-    mvccpb::KeyValue kv;
-    if (!rev.ok() || !kv.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+    auto kv = rev.ok() ? ParseRowMeta(v) : Result<RowMeta>(rev.status());
+    if (!kv.ok()) {
       bad = Corruption("mvcc: unreadable row in the key bucket");
       return false;
     }
+    const std::string key(kv->key);
+    if (v.size() >= kReleaseRowBytes) backend::ReleaseMappedPages(v);
     current = std::max(current, rev->main);
     if (IsTombstone(k)) {
       // NotFound: the put was compacted away with the generation; nothing to end.
-      index_.Tombstone(kv.key(), *rev).IgnoreError();
-      leased.erase(kv.key());
+      index_.Tombstone(key, *rev).IgnoreError();
+      leased.erase(key);
       return true;
     }
-    index_.Restore(kv.key(), Revision{kv.create_revision(), 0}, *rev, kv.version());
-    if (kv.lease() != 0) {
-      leased[kv.key()] = kv.lease();
+    index_.Restore(key, Revision{kv->create_revision, 0}, *rev, kv->version);
+    if (kv->lease != 0) {
+      leased[key] = kv->lease;
     } else {
-      leased.erase(kv.key());
+      leased.erase(key);
     }
     return true;
   }));
