@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include <nghttp2/nghttp2.h>
@@ -22,6 +23,10 @@ struct GrpcClient::Pending {
   GrpcMessageReader reader{SIZE_MAX >> 1};
   bool closed = false;
   bool have_status = false;
+  bool plain = false;                   // a plain HTTP request: DATA is kept raw
+  std::string raw;                      // the plain response body
+  size_t cancel_after = SIZE_MAX;       // reset the stream once this much is sent
+  bool cancelled = false;
 };
 
 struct GrpcClient::Callbacks {
@@ -46,7 +51,9 @@ struct GrpcClient::Callbacks {
   }
   static int OnData(nghttp2_session*, uint8_t, int32_t id, const uint8_t* data, size_t len, void* ud) {
     Pending* p = Current(ud, id);
-    if (p != nullptr) {
+    if (p != nullptr && p->plain) {
+      p->raw.append(reinterpret_cast<const char*>(data), len);
+    } else if (p != nullptr) {
       p->reader.Feed(std::string_view(reinterpret_cast<const char*>(data), len), p->reply.messages);
     }
     return 0;
@@ -64,7 +71,8 @@ struct GrpcClient::Callbacks {
   static ssize_t Read(nghttp2_session*, int32_t id, uint8_t* buf, size_t length, uint32_t* flags,
                       nghttp2_data_source* source, void*) {
     auto* p = static_cast<Pending*>(source->ptr);
-    const size_t n = std::min(length, p->body.size() - p->sent);
+    if (p->sent >= p->cancel_after) return NGHTTP2_ERR_DEFERRED;  // Pump resets the stream
+    const size_t n = std::min({length, p->body.size() - p->sent, p->cancel_after - p->sent});
     std::memcpy(buf, p->body.data() + p->sent, n);
     p->sent += n;
     if (p->sent == p->body.size()) *flags |= NGHTTP2_DATA_FLAG_EOF;
@@ -119,7 +127,7 @@ Result<std::unique_ptr<GrpcClient>> GrpcClient::Connect(const std::string& host,
 }
 
 // Sends what nghttp2 wants to send and reads until the pending call closes.
-Status GrpcClient::Pump(const Pending& p) {
+Status GrpcClient::Pump(Pending& p) {
   char buf[64 * 1024];
   while (!p.closed) {
     for (;;) {
@@ -134,6 +142,11 @@ Status GrpcClient::Pump(const Pending& p) {
       }
     }
     if (p.closed) break;
+    if (p.sent >= p.cancel_after && !p.cancelled) {
+      p.cancelled = true;
+      nghttp2_submit_rst_stream(h2_, NGHTTP2_FLAG_NONE, p.stream_id, NGHTTP2_CANCEL);
+      continue;
+    }
     const ssize_t r = ::recv(fd_, buf, sizeof buf, 0);
     if (r <= 0) return Unavailable("connection closed by server");
     if (nghttp2_session_mem_recv(h2_, reinterpret_cast<uint8_t*>(buf), static_cast<size_t>(r)) < 0) {
@@ -164,6 +177,33 @@ Result<GrpcClient::Reply> GrpcClient::Exchange(std::string_view method, std::str
       {":method", "POST"}, {":scheme", "http"}, {":path", std::string(method)}, {":authority", "localhost"},
       {"content-type", "application/grpc"}, {"te", "trailers"}};
   headers.insert(headers.end(), metadata.begin(), metadata.end());
+  ETCDPP_RETURN_IF_ERROR(Run(p, std::move(headers)));
+  return std::move(p.reply);
+}
+
+Result<GrpcClient::HttpReply> GrpcClient::Post(std::string_view path, std::string body,
+                                               std::vector<std::pair<std::string, std::string>> headers,
+                                               size_t cancel_after_bytes) {
+  Pending p;
+  p.body = std::move(body);
+  p.plain = true;
+  p.cancel_after = cancel_after_bytes;
+  headers.insert(headers.begin(), {{":method", "POST"},
+                                   {":scheme", "http"},
+                                   {":path", std::string(path)},
+                                   {":authority", "localhost"},
+                                   {"content-type", "application/octet-stream"}});
+  ETCDPP_RETURN_IF_ERROR(Run(p, std::move(headers)));
+  HttpReply reply;
+  for (const auto& [k, v] : p.reply.headers) {
+    if (k == ":status") reply.status = std::atoi(v.c_str());
+  }
+  reply.body = std::move(p.raw);
+  reply.reset = p.reply.reset;
+  return reply;
+}
+
+Status GrpcClient::Run(Pending& p, std::vector<std::pair<std::string, std::string>> headers) {
   std::vector<nghttp2_nv> nv;
   for (auto& [k, v] : headers) {
     nv.push_back({reinterpret_cast<uint8_t*>(k.data()), reinterpret_cast<uint8_t*>(v.data()), k.size(), v.size(),
@@ -177,8 +217,7 @@ Result<GrpcClient::Reply> GrpcClient::Exchange(std::string_view method, std::str
   current_ = &p;
   Status st = Pump(p);
   current_ = nullptr;
-  if (!st.ok()) return st;
-  return std::move(p.reply);
+  return st;
 }
 
 }  // namespace etcdpp::net

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -42,13 +43,27 @@ class GrpcClient {
   // Sends raw DATA bytes as the whole request body (for malformed-input tests).
   Result<Reply> CallRaw(std::string_view method, std::string body);
 
+  struct HttpReply {
+    int status = 0;
+    std::string body;
+    bool reset = false;  // the stream ended with RST_STREAM (ours or the server's)
+  };
+  // A plain (non-gRPC) HTTP/2 POST of `body` to `path` with extra `headers` (names
+  // lower-case), for tests of HTTP routes. With `cancel_after_bytes`, the stream is
+  // reset (CANCEL) once that many bytes are sent.
+  Result<HttpReply> Post(std::string_view path, std::string body,
+                         std::vector<std::pair<std::string, std::string>> headers = {},
+                         size_t cancel_after_bytes = SIZE_MAX);
+
  private:
   struct Callbacks;
   struct Pending;
   GrpcClient(int fd);
-  Status Pump(const Pending& p);
+  Status Pump(Pending& p);
   Result<Reply> Exchange(std::string_view method, std::string body,
                          std::vector<std::pair<std::string, std::string>> metadata);
+  // Submits the request of `p` and pumps until its stream closes.
+  Status Run(Pending& p, std::vector<std::pair<std::string, std::string>> headers);
 
   int fd_;
   nghttp2_session* h2_ = nullptr;

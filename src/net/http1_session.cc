@@ -1,12 +1,12 @@
 #include "net/http1_session.h"
 
 #include <cctype>
+#include <cstdio>
 
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 
 namespace etcdpp::net {
 namespace asio = boost::asio;
@@ -55,6 +55,7 @@ void Http1Session::Close() {
   closed_ = true;
   stream_->Close();
   wake_.cancel();
+  if (auto upload = std::move(upload_)) upload->OnAbort();
   if (current_) {
     current_->Abandon();
     current_->DetachSink();
@@ -71,11 +72,17 @@ asio::awaitable<void> Http1Session::Run(std::string initial) {
   auto self = shared_from_this();
   in_ = std::move(initial);
   while (!closed_) {
+    Parser parser;
     HttpRequest request;
     bool keep_alive = true;
-    if (!co_await ReadRequest(request, keep_alive)) break;
+    if (!co_await ReadHead(parser, request, keep_alive)) break;
     current_ = std::make_shared<OutputQueue>(env_.loop, this, next_id_++);
-    env_.router->ServeHttp(request, HttpResponder(current_));
+    if (env_.router->FindHttpUpload(request.path) != nullptr) {
+      if (!co_await ReadUpload(parser, request, keep_alive)) break;
+    } else {
+      if (!co_await ReadBody(parser, request)) break;
+      env_.router->ServeHttp(request, HttpResponder(current_));
+    }
     if (!co_await SendResponse(*current_, request, keep_alive)) break;
     current_->DetachSink();
     current_.reset();
@@ -83,45 +90,40 @@ asio::awaitable<void> Http1Session::Run(std::string initial) {
   Close();
 }
 
-asio::awaitable<bool> Http1Session::ReadRequest(HttpRequest& request, bool& keep_alive) {
-  http::request_parser<http::string_body> parser;
-  parser.eager(true);
-  parser.body_limit(env_.options->max_http_body_bytes);
-  parser.header_limit(kMaxHeaderBytes);
+asio::awaitable<boost::beast::error_code> Http1Session::Parse(Parser& parser, bool whole, bool& closed) {
+  closed = false;
   boost::beast::error_code ec;
-  bool continue_sent = false;
   for (;;) {
+    if (whole ? parser.is_done() : parser.is_header_done()) co_return ec;
     if (!in_.empty()) {
       const size_t used = parser.put(asio::buffer(in_.data(), in_.size()), ec);
       in_.erase(0, used);
       if (ec == http::error::need_more) ec = {};
-      if (ec) break;
-      if (parser.is_done()) break;
+      if (ec) co_return ec;
       if (used > 0 && !in_.empty()) continue;
-    }
-    if (parser.is_header_done() && !continue_sent && parser.get()[http::field::expect] == "100-continue") {
-      // Clients such as curl wait for this before sending a larger body.
-      continue_sent = true;
-      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
-      boost::system::error_code wec;
-      co_await stream_->Write(asio::buffer(kContinue.data(), kContinue.size()), wec);
-      if (wec) co_return false;
+      if (whole ? parser.is_done() : parser.is_header_done()) co_return ec;
     }
     boost::system::error_code rec;
     const size_t n = co_await stream_->ReadSome(asio::buffer(read_buf_.get(), kReadBufferBytes), rec);
-    if (rec || closed_) co_return false;
+    if (rec || closed_) {
+      closed = true;
+      co_return ec;
+    }
     in_.append(read_buf_.get(), n);
   }
+}
+
+asio::awaitable<bool> Http1Session::ReadHead(Parser& parser, HttpRequest& request, bool& keep_alive) {
+  parser.header_limit(kMaxHeaderBytes);
+  parser.body_limit(boost::none);  // each route applies its own (ReadBody, ReadUpload)
+  bool closed = false;
+  const boost::beast::error_code ec = co_await Parse(parser, /*whole=*/false, closed);
+  if (closed) co_return false;
   if (ec) {
-    if (ec == http::error::body_limit) {
-      co_await WriteError(413, "413 Request Entity Too Large");
-    } else if (ec == http::error::header_limit) {
-      co_await WriteError(431, "431 Request Header Fields Too Large");
-    } else {
-      co_await WriteError(400, "400 Bad Request");
-    }
+    co_await WriteParseError(ec);
     co_return false;
   }
+  parser.eager(true);  // from here on, parse all the body bytes each read brings
   auto& msg = parser.get();
   request.method = std::string(msg.method_string());
   request.target = std::string(msg.target());
@@ -133,13 +135,80 @@ asio::awaitable<bool> Http1Session::ReadRequest(HttpRequest& request, bool& keep
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     request.headers.emplace_back(std::move(name), std::string(field.value()));
   }
-  request.body = std::move(msg.body());
   request.peer = env_.peer;
   request.tls = env_.tls;
   request.http_major = static_cast<int>(msg.version() / 10);
   request.http_minor = static_cast<int>(msg.version() % 10);
   keep_alive = msg.keep_alive();
   co_return true;
+}
+
+asio::awaitable<bool> Http1Session::ReadBody(Parser& parser, HttpRequest& request) {
+  const size_t limit = env_.options->max_http_body_bytes;
+  if (parser.content_length() && *parser.content_length() > limit) {
+    co_await WriteParseError(http::error::body_limit);
+    co_return false;
+  }
+  parser.get().body() = [&request, limit](std::string_view piece) {
+    if (piece.size() > limit - request.body.size()) return false;
+    request.body.append(piece);
+    return true;
+  };
+  if (!co_await MaybeSendContinue(parser)) co_return false;
+  bool closed = false;
+  const boost::beast::error_code ec = co_await Parse(parser, /*whole=*/true, closed);
+  parser.get().body() = nullptr;
+  if (closed) co_return false;
+  if (ec) {
+    co_await WriteParseError(ec);
+    co_return false;
+  }
+  co_return true;
+}
+
+asio::awaitable<bool> Http1Session::ReadUpload(Parser& parser, const HttpRequest& head, bool& keep_alive) {
+  upload_ = env_.router->StartHttpUpload(head, HttpResponder(current_));
+  if (!upload_ && !parser.is_done() && parser.get()[http::field::expect] == "100-continue") {
+    // Answered before the client sent the body: it will not send it, so the request's
+    // framing on this connection is unknown from here.
+    keep_alive = false;
+    co_return true;
+  }
+  parser.get().body() = [this](std::string_view piece) {
+    if (upload_) upload_->OnData(piece);  // a refused upload's body is read and dropped
+    return true;
+  };
+  bool closed = !co_await MaybeSendContinue(parser);
+  boost::beast::error_code ec;
+  if (!closed) ec = co_await Parse(parser, /*whole=*/true, closed);
+  parser.get().body() = nullptr;
+  std::unique_ptr<HttpUpload> upload = std::move(upload_);  // Close() may have aborted it
+  if (closed || ec) {
+    if (upload) upload->OnAbort();
+    if (ec) co_await WriteParseError(ec);
+    co_return false;
+  }
+  if (upload) upload->OnEnd();
+  co_return true;
+}
+
+asio::awaitable<bool> Http1Session::MaybeSendContinue(Parser& parser) {
+  if (parser.is_done() || parser.get()[http::field::expect] != "100-continue") co_return true;
+  // Clients such as curl wait for this before sending a larger body.
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+  boost::system::error_code ec;
+  co_await stream_->Write(asio::buffer(kContinue.data(), kContinue.size()), ec);
+  co_return !ec && !closed_;
+}
+
+asio::awaitable<void> Http1Session::WriteParseError(boost::beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    co_await WriteError(413, "413 Request Entity Too Large");
+  } else if (ec == http::error::header_limit) {
+    co_await WriteError(431, "431 Request Header Fields Too Large");
+  } else {
+    co_await WriteError(400, "400 Bad Request");
+  }
 }
 
 asio::awaitable<void> Http1Session::WriteError(int status, std::string_view body) {

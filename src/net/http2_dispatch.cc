@@ -43,8 +43,16 @@ GrpcStatus UnknownMethod(std::string_view path, const Router& router) {
 void Http2Session::Dispatch(Stream& s) {
   s.dispatched = true;
   s.is_grpc = IsGrpcContentType(FindHeader(s.headers, "content-type"));
-  if (s.is_grpc) DispatchGrpc(s);
-  // Plain HTTP requests are dispatched once their body is complete (RemoteClosed).
+  if (s.is_grpc) {
+    DispatchGrpc(s);
+    return;
+  }
+  const std::string_view path = std::string_view(s.path).substr(0, s.path.find('?'));
+  if (env_.router->FindHttpUpload(path) != nullptr) {
+    DispatchUpload(s);
+    return;
+  }
+  // Other plain HTTP requests are dispatched once their body is complete (RemoteClosed).
 }
 
 void Http2Session::DispatchGrpc(Stream& s) {
@@ -122,6 +130,10 @@ void Http2Session::DeliverGrpcData(Stream& s, const uint8_t* data, size_t n) {
 void Http2Session::RemoteClosed(Stream& s) {
   if (s.remote_closed) return;
   s.remote_closed = true;
+  if (s.is_upload) {
+    if (auto upload = std::move(s.upload)) upload->OnEnd();
+    return;
+  }
   if (!s.is_grpc) {
     DispatchHttp(s);
     return;
@@ -145,6 +157,22 @@ void Http2Session::RemoteClosed(Stream& s) {
   if (s.call->on_half_close) s.call->on_half_close();
 }
 
+HttpRequest Http2Session::RequestHead(Stream& s) {
+  HttpRequest req;
+  req.method = s.method;
+  req.target = s.path;
+  const size_t q = s.path.find('?');
+  req.path = s.path.substr(0, q);
+  if (q != std::string::npos) req.query = s.path.substr(q + 1);
+  req.headers = std::move(s.headers);
+  s.headers.clear();
+  req.peer = env_.peer;
+  req.tls = env_.tls;
+  req.http_major = 2;
+  req.http_minor = 0;
+  return req;
+}
+
 void Http2Session::DispatchHttp(Stream& s) {
   auto out = std::make_shared<OutputQueue>(env_.loop, this, s.id);
   s.out = out;
@@ -153,19 +181,17 @@ void Http2Session::DispatchHttp(Stream& s) {
     responder.Respond({413, {{"content-type", "text/plain; charset=utf-8"}}, "http: request body too large\n"});
     return;
   }
-  HttpRequest req;
-  req.method = s.method;
-  req.target = s.path;
-  const size_t q = s.path.find('?');
-  req.path = s.path.substr(0, q);
-  if (q != std::string::npos) req.query = s.path.substr(q + 1);
-  req.headers = std::move(s.headers);
+  HttpRequest req = RequestHead(s);
   req.body = std::move(s.body);
-  req.peer = env_.peer;
-  req.tls = env_.tls;
-  req.http_major = 2;
-  req.http_minor = 0;
   env_.router->ServeHttp(req, responder);
+}
+
+void Http2Session::DispatchUpload(Stream& s) {
+  s.is_upload = true;
+  s.out = std::make_shared<OutputQueue>(env_.loop, this, s.id);
+  // An upload answered at once leaves `upload` null: the rest of its DATA is dropped,
+  // and our END_STREAM resets the client's side (OnFrameSend).
+  s.upload = env_.router->StartHttpUpload(RequestHead(s), HttpResponder(s.out));
 }
 
 }  // namespace etcdpp::net

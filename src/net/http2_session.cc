@@ -76,6 +76,10 @@ struct Http2Session::Callbacks {
     if (s == nullptr) return 0;
     if (s->is_grpc) {
       self.DeliverGrpcData(*s, data, len);
+    } else if (s->is_upload) {
+      // Consumed at once, so nghttp2 reopens the window as it goes: the stream's window
+      // (1 MiB) bounds what the client can send ahead of the handler.
+      if (s->upload) s->upload->OnData(std::string_view(reinterpret_cast<const char*>(data), len));
     } else if (!s->body_too_large) {
       if (s->body.size() + len > self.env_.options->max_http_body_bytes) {
         s->body_too_large = true;
@@ -316,6 +320,7 @@ void Http2Session::Close() {
   streams_.clear();
   for (auto& [id, s] : streams) {
     if (s->deadline) s->deadline->cancel();
+    if (auto upload = std::move(s->upload)) upload->OnAbort();
     if (!s->out) continue;
     s->out->Abandon();
     s->out->DetachSink();
@@ -362,6 +367,7 @@ void Http2Session::StreamClosed(int32_t id, uint32_t error_code) {
   std::unique_ptr<Stream> s = std::move(it->second);
   streams_.erase(it);
   if (s->deadline) s->deadline->cancel();
+  if (s->upload) s->upload->OnAbort();  // reset before its end (RemoteClosed clears it)
   if (!s->out) return;
   const bool finished = s->out->closed();
   s->out->Abandon();

@@ -47,6 +47,8 @@ class Http2Session : public Session, public OutputSink, public std::enable_share
   void DeliverGrpcData(Stream& s, const uint8_t* data, size_t n);
   void RemoteClosed(Stream& s);
   void DispatchHttp(Stream& s);
+  void DispatchUpload(Stream& s);
+  HttpRequest RequestHead(Stream& s);
   void StreamClosed(int32_t id, uint32_t error_code);
   void SubmitResponse(Stream& s);
   void OnPing();

@@ -14,6 +14,7 @@
 #include "net/grpc_framing.h"
 #include "net/http2_session.h"
 #include "net/http_types.h"
+#include "net/http_upload.h"
 
 namespace etcdpp::net {
 
@@ -42,6 +43,10 @@ struct Http2Session::Stream {
   // Plain HTTP
   std::string body;
   bool body_too_large = false;
+  // A path with an upload handler: DATA goes to `upload` (null once it has ended, or
+  // when the handler answered at once) instead of `body`.
+  bool is_upload = false;
+  std::unique_ptr<HttpUpload> upload;
 
   // The response, for both kinds (the call itself for gRPC).
   std::shared_ptr<OutputQueue> out;

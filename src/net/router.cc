@@ -23,6 +23,10 @@ void Router::AddHttpPrefix(std::string prefix, HttpHandler handler) {
                    [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
 }
 
+void Router::AddHttpUpload(std::string path, HttpUploadHandler handler) {
+  http_upload_[std::move(path)] = std::move(handler);
+}
+
 Router::GrpcRoute Router::FindGrpc(std::string_view method) const {
   GrpcRoute route;
   if (auto it = unary_.find(method); it != unary_.end()) route.unary = &it->second;
@@ -50,6 +54,21 @@ const HttpHandler& Router::FindHttp(std::string_view path) const {
 void Router::ServeHttp(const HttpRequest& request, HttpResponder responder) const {
   if (http_guard_ && !http_guard_(request, responder)) return;
   FindHttp(request.path)(request, std::move(responder));
+}
+
+const HttpUploadHandler* Router::FindHttpUpload(std::string_view path) const {
+  auto it = http_upload_.find(path);
+  return it == http_upload_.end() ? nullptr : &it->second;
+}
+
+std::unique_ptr<HttpUpload> Router::StartHttpUpload(const HttpRequest& head, HttpResponder responder) const {
+  if (http_guard_ && !http_guard_(head, responder)) return nullptr;
+  const HttpUploadHandler* handler = FindHttpUpload(head.path);
+  if (handler == nullptr) {
+    RespondNotFound(head, std::move(responder));
+    return nullptr;
+  }
+  return (*handler)(head, std::move(responder));
 }
 
 void RespondNotFound(const HttpRequest& request, HttpResponder responder) {

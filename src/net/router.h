@@ -11,6 +11,7 @@
 
 #include "net/grpc_call.h"
 #include "net/http_types.h"
+#include "net/http_upload.h"
 
 namespace etcdpp::net {
 
@@ -27,6 +28,9 @@ class Router {
   // paths win over prefixes).
   void AddHttp(std::string path, HttpHandler handler);
   void AddHttpPrefix(std::string prefix, HttpHandler handler);
+  // A handler that receives the request body in pieces as it arrives (http_upload.h), by
+  // exact path; it takes the path from AddHttp/AddHttpPrefix routes.
+  void AddHttpUpload(std::string path, HttpUploadHandler handler);
   // Answers HTTP requests no route matches (default: 404 "404 page not found\n").
   void SetHttpFallback(HttpHandler handler) { http_fallback_ = std::move(handler); }
 
@@ -44,6 +48,11 @@ class Router {
   void SetHttpGuard(HttpGuard guard) { http_guard_ = std::move(guard); }
 
   const HttpHandler& FindHttp(std::string_view path) const;
+  // Null when `path` has no upload handler.
+  const HttpUploadHandler* FindHttpUpload(std::string_view path) const;
+  // The guard, then the upload handler of head.path (which must have one); null when
+  // the request was answered instead.
+  std::unique_ptr<HttpUpload> StartHttpUpload(const HttpRequest& head, HttpResponder responder) const;
   // The guard, then the handler of request.path.
   void ServeHttp(const HttpRequest& request, HttpResponder responder) const;
 
@@ -52,6 +61,7 @@ class Router {
   std::map<std::string, StreamHandler, std::less<>> stream_;
   std::map<std::string, HttpHandler, std::less<>> http_exact_;
   std::vector<std::pair<std::string, HttpHandler>> http_prefix_;  // longest first
+  std::map<std::string, HttpUploadHandler, std::less<>> http_upload_;
   HttpHandler http_fallback_ = RespondNotFound;
   HttpGuard http_guard_;
 };

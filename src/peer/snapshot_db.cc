@@ -32,14 +32,51 @@ std::string SnapshotDbPath(const std::string& dir, uint64_t index) {
   return dir + "/" + name;
 }
 
-Status WriteSnapshotDbTemp(const std::string& dir, uint64_t index, std::string_view bytes) {
-  const std::string temp = SnapshotDbPath(dir, index) + ".tmp";
+Result<SnapshotDbTemp> SnapshotDbTemp::Create(const std::string& dir, uint64_t index) {
+  std::string temp = SnapshotDbPath(dir, index) + ".tmp";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return Errno("open " + temp);
-  Status s = WriteAll(fd, bytes, temp);
-  ::close(fd);
-  if (!s.ok()) ::unlink(temp.c_str());
+  return SnapshotDbTemp(fd, std::move(temp));
+}
+
+SnapshotDbTemp::SnapshotDbTemp(SnapshotDbTemp&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), bytes_(other.bytes_) {
+  other.path_.clear();
+}
+
+Status SnapshotDbTemp::Append(std::string_view bytes) {
+  if (fd_ < 0) return IoError("write " + path_ + ": file closed");
+  Status s = WriteAll(fd_, bytes, path_);
+  if (!s.ok()) {
+    Discard();
+    return s;
+  }
+  bytes_ += bytes.size();
   return s;
+}
+
+Status SnapshotDbTemp::Close() {
+  if (fd_ < 0) return IoError("close " + path_ + ": file closed");
+  const int rc = ::close(std::exchange(fd_, -1));
+  if (rc != 0) {
+    Status s = Errno("close " + path_);
+    Discard();
+    return s;
+  }
+  path_.clear();  // kept: CommitSnapshotDb owns it now
+  return Status::Ok();
+}
+
+void SnapshotDbTemp::Discard() {
+  if (fd_ >= 0) ::close(std::exchange(fd_, -1));
+  if (!path_.empty()) ::unlink(path_.c_str());
+  path_.clear();
+}
+
+Status WriteSnapshotDbTemp(const std::string& dir, uint64_t index, std::string_view bytes) {
+  ETCDPP_ASSIGN_OR_RETURN(SnapshotDbTemp temp, SnapshotDbTemp::Create(dir, index));
+  ETCDPP_RETURN_IF_ERROR(temp.Append(bytes));
+  return temp.Close();
 }
 
 Result<std::string> SaveSnapshotDb(const std::string& dir, uint64_t index, std::string_view bytes) {
