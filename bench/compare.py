@@ -202,8 +202,8 @@ def main():
     ap.add_argument("--sizes", default="1,3")
     ap.add_argument("--rounds", type=int, default=2,
                     help="runs of each row per server, the best one kept")
-    ap.add_argument("--scenarios", default="matrix,bigval",
-                    help="comma-separated: matrix (the rows per cluster size), bigval")
+    ap.add_argument("--scenarios", default="matrix,bigval,defrag",
+                    help="comma-separated: matrix (the rows per cluster size), bigval, defrag")
     a = ap.parse_args()
 
     bench = Bench(a.bench, a.scale)
@@ -240,6 +240,8 @@ def main():
             shutil.rmtree(pathlib.Path(work) / f"etcd-{n}", ignore_errors=True)
         if "bigval" in scenarios:
             results["bigval"] = run_bigval(bench, procs, servers, pathlib.Path(work), a.scale)
+        if "defrag" in scenarios:
+            results["defrag"] = run_defrag(a.bench, servers, pathlib.Path(work), a.scale)
     finally:
         procs.stop_all()
         shutil.rmtree(work, ignore_errors=True)
@@ -266,6 +268,26 @@ def run_bigval(bench, procs, servers, work, scale):
                 procs.stop(c.proc[m])
             shutil.rmtree(wd, ignore_errors=True)
         print(f"    {out[who]['ops_per_s']:.1f} puts/s, peak RSS KiB {out[who]['peak_rss_kb']}", flush=True)
+    return out
+
+
+def run_defrag(bench_bin, servers, work, scale):
+    """The defrag scenario (bench/defrag.py) with its defaults, keys scaled, each server alone."""
+    import defrag  # here: defrag.py imports this module for Bench and Cluster
+    opts = defrag.parse_args([f"--keys={max(1000, int(defrag.DEFAULT_KEYS * scale))}"])
+    out = {}
+    for who, binary in servers.items():
+        print(f"defrag: {who}", flush=True)
+        wd = work / f"{who}-defrag"
+        wd.mkdir()
+        try:
+            out[who] = defrag.scenario(bench_bin, binary, wd, opts)
+        finally:
+            shutil.rmtree(wd, ignore_errors=True)
+        print(f"    defrag {out[who]['defrag_s']:.2f} s, writer max "
+              f"{out[who]['writer']['latency_ms']['max']:.1f} ms", flush=True)
+    out["keys"] = opts.keys
+    out["rate"] = opts.rate
     return out
 
 

@@ -118,6 +118,37 @@ def bigval_table(results):
     return lines
 
 
+def defrag_table(dr):
+    """The defrag scenario (bench/defrag.py): a steady writer while `etcdctl defrag` runs."""
+    lines = [f"One member holding {dr['keys']:,} keys of 1 KiB, each written twice and then "
+             f"compacted (about half the file free); a writer puts 1 KiB values at {dr['rate']:.0f}/s "
+             "(4 clients) while `etcdctl defrag` runs, and once before without it (the baseline: "
+             "what this shared machine alone does to the writer). `endpoint hashkv` at the "
+             "pre-defrag revision is compared before and after.", "",
+             "| measure | ours | etcd | ours/etcd |", "|---|---:|---:|---:|"]
+    o, e = dr.get("ours", {}), dr.get("etcd", {})
+
+    def row(label, get, digits=1, scale=1.0, judged=True):
+        vo, ve = (get(r) * scale if r and get(r) is not None else None for r in (o, e))
+        r = ratio(vo, ve)
+        shown = fmt_ratio(r, False) if judged else ("n/a" if r is None else f"{r:.2f}")
+        lines.append(f"| {label} | {fmt_num(vo, digits)} | {fmt_num(ve, digits)} | {shown} |")
+
+    row("writer's worst latency during defrag (ms)", lambda r: r["writer"]["latency_ms"]["max"])
+    row("writer's p99 during defrag (ms)", lambda r: r["writer"]["latency_ms"]["p99"], 2)
+    row("writer's worst latency, baseline (ms)", lambda r: r["baseline"]["latency_ms"]["max"], judged=False)
+    # Ours copies in the background while writes go on, so its wall time is not the pause.
+    row("defrag wall time (s)", lambda r: r["defrag_s"], 2, judged=False)
+    row("db size before (MB)", lambda r: r["db_before"], 1, scale=1e-6, judged=False)
+    row("db size after (MB)", lambda r: r["db_after"], 1, scale=1e-6)
+    lines.append(f"| hashkv equal before and after | {o.get('hash_before') == o.get('hash_after') if o else 'n/a'} "
+                 f"| {e.get('hash_before') == e.get('hash_after') if e else 'n/a'} | |")
+    for who, r in (("ours", o), ("etcd", e)):
+        if r and not r.get("defrag_inside_writer", True):
+            lines.append(f"| note ({who}) | the defrag outlasted the writer | | |")
+    return lines
+
+
 def render(results):
     h = results["host"]
     out = [
@@ -162,6 +193,8 @@ def render(results):
         out += ["## Memory, disk, restart", ""] + resources_table(results) + [""]
     if "bigval" in results:
         out += ["## Large values (bigval)", ""] + bigval_table(results) + [""]
+    if "defrag" in results:
+        out += ["## Defragmentation under a steady writer (defrag)", ""] + defrag_table(results["defrag"]) + [""]
     out += ["## Percentiles", ""]
     for n, cl in sorted(results["clusters"].items()):
         out += detail_table(n, cl) + [""]

@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from etcdpp_e2e import ProcessGroup, wait_until  # noqa: E402
 from compare import Bench, Cluster, serving  # noqa: E402
+import compare_report  # noqa: E402
 
 
 def ctl(endpoint, *args, timeout=600):
@@ -109,12 +110,15 @@ def scenario(bench_bin, binary, workdir, a):
         procs.stop_all()
 
 
-def main():
+DEFAULT_KEYS = 300000
+
+
+def parse_args(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--ours", default=str(ROOT / "build" / "bin" / "etcd"))
     ap.add_argument("--etcd", default="/usr/bin/etcd")
     ap.add_argument("--bench", default=str(ROOT / "build" / "bin" / "etcd-bench"))
-    ap.add_argument("--keys", type=int, default=300000)
+    ap.add_argument("--keys", type=int, default=DEFAULT_KEYS)
     ap.add_argument("--rate", type=float, default=200)
     ap.add_argument("--writer-seconds", type=float, default=25)
     ap.add_argument("--lead-seconds", type=float, default=2)
@@ -122,7 +126,11 @@ def main():
     ap.add_argument("--servers", default="ours,etcd", help="which of ours,etcd to run")
     ap.add_argument("--keep-dir", action="store_true", help="keep data dirs and member logs")
     ap.add_argument("--json-out", default=None)
-    a = ap.parse_args()
+    return ap.parse_args(argv)
+
+
+def main():
+    a = parse_args()
     results = {}
     work = tempfile.mkdtemp(prefix="etcdpp-defrag-", dir=os.environ.get("TMPDIR", "/tmp"))
     try:
@@ -140,17 +148,7 @@ def main():
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
-    print("| server | defrag s | writer max ms | writer p99 ms | baseline max ms | baseline p99 ms "
-          "| db before MB | db after MB | hashkv equal |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
-    for who, r in results.items():
-        lat, base = r["writer"]["latency_ms"], r["baseline"]["latency_ms"]
-        print(f"| {who} | {r['defrag_s']:.2f} | {lat['max']:.1f} | {lat['p99']:.1f} | "
-              f"{base['max']:.1f} | {base['p99']:.1f} | "
-              f"{r['db_before'] / 1e6:.1f} | {r['db_after'] / 1e6:.1f} | "
-              f"{r['hash_before'] == r['hash_after']} |")
-        if not r["defrag_inside_writer"]:
-            print(f"  ({who}: the defrag outlasted the writer: raise --writer-seconds)")
+    print("\n".join(compare_report.defrag_table({**results, "keys": a.keys, "rate": a.rate})))
     if a.json_out:
         pathlib.Path(a.json_out).write_text(json.dumps(results, indent=1))
 

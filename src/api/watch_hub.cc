@@ -1,5 +1,6 @@
 #include "api/watch_hub.h"
 
+#include <tuple>
 #include <vector>
 
 namespace etcdpp::api {
@@ -46,6 +47,7 @@ void WatchHub::EraseLocked(uint64_t id) {
   sessions_.erase(it);
   ready_.erase(id);
   blocked_.erase(id);
+  held_.erase(id);
 }
 
 void WatchHub::Remove(uint64_t id) {
@@ -94,6 +96,7 @@ void WatchHub::Run() {
     if (options_.on_period) wake_at = std::min(wake_at, next_period_);
     if (!ticks_.empty()) wake_at = std::min(wake_at, ticks_.begin()->first);
     if (!blocked_.empty()) wake_at = std::min(wake_at, Clock::now() + options_.retry_interval);
+    for (const auto& [id, until] : held_) wake_at = std::min(wake_at, until);
     cv_.wait_until(lock, wake_at, [&] { return stop_ || !ready_.empty(); });
     if (stop_) return;
 
@@ -111,6 +114,14 @@ void WatchHub::Run() {
     }
     std::vector<std::pair<uint64_t, std::shared_ptr<WatchSession>>> flush;
     ready_.merge(blocked_);  // blocked sessions are retried on every round
+    for (auto it = held_.begin(); it != held_.end();) {
+      if (it->second <= now) {
+        ready_.insert(it->first);
+        it = held_.erase(it);
+      } else {
+        ++it;
+      }
+    }
     for (uint64_t id : ready_) flush.emplace_back(id, sessions_.at(id).session);
     ready_.clear();
     blocked_.clear();
@@ -120,14 +131,18 @@ void WatchHub::Run() {
 
     if (period_due) options_.on_period();
     for (auto& s : tick) s->Tick();  // queues into the store; the notifier wakes us again
-    std::vector<std::pair<uint64_t, WatchSession::FlushResult>> results;
-    for (auto& [id, s] : flush) results.emplace_back(id, s->Flush());
+    std::vector<std::tuple<uint64_t, WatchSession::FlushResult, Clock::time_point>> results;
+    for (auto& [id, s] : flush) {
+      const auto result = s->Flush();
+      results.emplace_back(id, result, result == WatchSession::FlushResult::kHeld ? s->held_until() : now);
+    }
     std::vector<std::shared_ptr<WatchSession>> gone;
     lock.lock();
-    for (auto [id, result] : results) {
+    for (auto [id, result, until] : results) {
       auto it = sessions_.find(id);
       if (it == sessions_.end()) continue;  // removed meanwhile
       if (result == WatchSession::FlushResult::kBlocked) blocked_.insert(id);
+      if (result == WatchSession::FlushResult::kHeld) held_[id] = until;
       if (result == WatchSession::FlushResult::kGone) {
         gone.push_back(std::move(it->second.session));
         EraseLocked(id);

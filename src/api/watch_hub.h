@@ -6,7 +6,8 @@
 //
 // A session whose transport is over its send bound is retried every `retry_interval`
 // (and at once on Wake), so a slow client holds at most the store's queue bound plus the
-// transport's bound of memory.
+// transport's bound of memory. A session holding back its store queue (WatchCoalescing)
+// is flushed when the hold ends (and on Wake).
 //
 // Threads: Add, Remove, Wake from any thread; Stop from the owner. Lock order: a
 // session's lock and the store's lock may be held while calling Wake, never the reverse.
@@ -73,6 +74,7 @@ class WatchHub {
   std::set<std::pair<std::chrono::steady_clock::time_point, uint64_t>> ticks_;  // by next_tick
   std::set<uint64_t> ready_;    // woken since their last flush
   std::set<uint64_t> blocked_;  // over their send bound at their last flush
+  std::map<uint64_t, std::chrono::steady_clock::time_point> held_;  // flushed again at the time
   bool stop_ = false;
   std::chrono::steady_clock::time_point next_period_;
   std::thread thread_;

@@ -71,13 +71,13 @@ class WatchStoreTest : public ::testing::Test {
   }
   // A session over a new stream of the store; `client` stays owned by the session.
   std::shared_ptr<WatchSession> NewSession(TestClient** client, mvcc::WatchStream** store_side = nullptr,
-                                          size_t fragment_bytes = size_t{2} << 20) {
+                                          size_t fragment_bytes = size_t{2} << 20, WatchCoalescing coalescing = {}) {
     auto stream = store_->NewStream();
     if (store_side) *store_side = stream.get();
     auto owned = std::make_unique<TestClient>();
     *client = owned.get();
     return std::make_shared<WatchSession>([](etcdserverpb::ResponseHeader* h) { h->set_cluster_id(1); },
-                                          std::move(stream), std::move(owned), fragment_bytes);
+                                          std::move(stream), std::move(owned), fragment_bytes, coalescing);
   }
   static etcdserverpb::WatchRequest CreatePrefix(const std::string& prefix, bool progress_notify = false) {
     etcdserverpb::WatchRequest create;
@@ -172,6 +172,74 @@ TEST_F(WatchStoreTest, CatchUpWithPrevKvIsCutIntoFragmentsThatRejoinToTheWholeRe
       EXPECT_EQ(ev.prev_kv().value(), std::string(100 + i - 5, 'a' + i - 5));
     }
   }
+}
+
+// After a poll of many responses that had gathered several revisions, the session leaves
+// the store's queue alone, so that each watcher's next revisions gather into one
+// response, until the hold ends or the queue fills to half its bound. A poll of few
+// responses, or of one revision each, holds nothing.
+TEST_F(WatchStoreTest, BusyPollHoldsTheNextUntilTheQueueFillsAndEventsGatherPerWatcher) {
+  TestClient* client;
+  mvcc::WatchStream* store_side;
+  auto session = NewSession(&client, &store_side, size_t{2} << 20,
+                            WatchCoalescing{.interval = std::chrono::hours(1), .min_responses = 3});
+  for (int i = 0; i < 3; ++i) session->Handle(CreatePrefix("h/"));
+  ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"h/a", "1"}).ok());  // revision 2
+  EXPECT_EQ(session->Flush(), WatchSession::FlushResult::kIdle);  // one revision each: kept pace
+  ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"h/a", "2"}).ok());
+  ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"h/a", "3"}).ok());
+  // Sent, and as revisions came faster than polls, the next poll is held.
+  EXPECT_EQ(session->Flush(), WatchSession::FlushResult::kHeld);
+  EXPECT_EQ(client->got().size(), 3u + 3u + 3u);  // created x3, then two event responses each
+  EXPECT_EQ(client->got().back().events_size(), 2);
+
+  const std::string value(1000, 'v');
+  int64_t rev = 4;
+  for (int i = 0; i < 3; ++i) {
+    rev = kv_->Put(mvcc::PutRequest{"h/a", value})->revision;
+    EXPECT_EQ(session->Flush(), WatchSession::FlushResult::kHeld);
+  }
+  EXPECT_EQ(client->got().size(), 9u);
+  while (!store_side->Filling()) rev = kv_->Put(mvcc::PutRequest{"h/a", value})->revision;  // ~11 puts
+  EXPECT_EQ(session->Flush(), WatchSession::FlushResult::kHeld);
+  const auto got = client->got();
+  ASSERT_EQ(got.size(), 9u + 3u);  // one more response per watcher, every revision in it
+  std::vector<int64_t> want;
+  for (int64_t r = 5; r <= rev; ++r) want.push_back(r);
+  for (size_t i = 9; i < got.size(); ++i) {
+    EXPECT_EQ(EventRevs({got[i]}), want);
+    EXPECT_EQ(got[i].header().revision(), rev);
+  }
+  session->Close();
+
+  TestClient* quiet;
+  auto few = NewSession(&quiet, nullptr, size_t{2} << 20,
+                        WatchCoalescing{.interval = std::chrono::hours(1), .min_responses = 3});
+  few->Handle(CreatePrefix("q/"));
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"q/a", "1"}).ok());
+    ASSERT_TRUE(kv_->Put(mvcc::PutRequest{"q/a", "2"}).ok());
+    EXPECT_EQ(few->Flush(), WatchSession::FlushResult::kIdle);
+    EXPECT_EQ(quiet->got().size(), 2u + i);
+  }
+}
+
+TEST_F(WatchStoreTest, HubFlushesAHeldSessionWhenItsHoldEnds) {
+  WatchHub hub(WatchHubOptions{});
+  TestClient* client;
+  auto session = NewSession(&client, nullptr, size_t{2} << 20,
+                            WatchCoalescing{.interval = std::chrono::milliseconds(30), .min_responses = 1});
+  const uint64_t id = hub.Add(session);
+  ASSERT_NE(id, 0u);
+  session->SetNotifier([&hub, id] { hub.Wake(id); });
+  session->Handle(CreatePrefix("w/"));
+  // Revisions faster than polls: a poll that finds several in a response holds the next,
+  // and what came meanwhile is delivered only when the hub ends the hold.
+  std::vector<int64_t> want;
+  for (int i = 0; i < 50; ++i) want.push_back(kv_->Put(mvcc::PutRequest{"w/a", std::to_string(i)})->revision);
+  ASSERT_TRUE(testing::WaitUntil([&] { return EventRevs(client->got()).size() >= want.size(); }));
+  EXPECT_EQ(EventRevs(client->got()), want);
+  hub.Stop();
 }
 
 TEST_F(WatchStoreTest, HubDeliversEventsAndProgressOnlyToQuietWatchersThatAskedForIt) {

@@ -16,6 +16,15 @@ size_t EventFieldBytes(const mvccpb::Event& ev) {
   return 1 + google::protobuf::io::CodedOutputStream::VarintSize64(body) + body;
 }
 
+// Whether some watcher's response holds more than one revision: revisions arrive faster
+// than the stream is polled.
+bool Gathered(const std::deque<mvcc::WatchResponse>& responses) {
+  for (const auto& r : responses) {
+    if (r.events.size() > 1 && r.events.front()->revision() != r.events.back()->revision()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchResponse response,
@@ -49,8 +58,12 @@ std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchR
 }
 
 WatchSession::WatchSession(HeaderFn fill_header, std::unique_ptr<mvcc::WatchStream> stream,
-                           std::unique_ptr<WatchSink> sink, size_t fragment_bytes)
-    : fill_header_(std::move(fill_header)), fragment_bytes_(fragment_bytes), stream_(std::move(stream)), sink_(std::move(sink)) {}
+                           std::unique_ptr<WatchSink> sink, size_t fragment_bytes, WatchCoalescing coalescing)
+    : fill_header_(std::move(fill_header)),
+      fragment_bytes_(fragment_bytes),
+      coalescing_(coalescing),
+      stream_(std::move(stream)),
+      sink_(std::move(sink)) {}
 
 WatchSession::~WatchSession() { Close(); }
 
@@ -151,14 +164,22 @@ WatchSession::FlushResult WatchSession::Flush() {
       // store's bounded queue.
       if (!sink_->Commit()) return FlushResult::kGone;
       if (sink_->Blocked()) return FlushResult::kBlocked;
+      const auto now = std::chrono::steady_clock::now();
+      if (now < held_until_ && !stream_->Filling()) return FlushResult::kHeld;
       for (auto& r : stream_->Poll()) pending_.push_back(std::move(r));
       if (pending_.empty()) return FlushResult::kIdle;
+      if (pending_.size() >= coalescing_.min_responses && Gathered(pending_)) held_until_ = now + coalescing_.interval;
     }
     if (sink_->Blocked()) return sink_->Commit() ? FlushResult::kBlocked : FlushResult::kGone;
     mvcc::WatchResponse next = std::move(pending_.front());
     pending_.pop_front();
     if (!SendStoreResponse(std::move(next))) return FlushResult::kGone;
   }
+}
+
+std::chrono::steady_clock::time_point WatchSession::held_until() {
+  std::lock_guard lock(mu_);
+  return held_until_;
 }
 
 bool WatchSession::SendStoreResponse(mvcc::WatchResponse r) {

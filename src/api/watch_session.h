@@ -49,9 +49,21 @@ class WatchSink {
 std::vector<etcdserverpb::WatchResponse> SplitWatchResponse(etcdserverpb::WatchResponse response,
                                                             size_t limit_bytes);
 
+// When a session takes many responses from the store at once and some of them already
+// hold several revisions, revisions are coming faster than the stream is polled and a
+// response per watcher per poll costs the client more than it gains: the session then
+// leaves the store's queue alone for `interval` (or until the queue is half full), so that
+// each watcher's next revisions gather into one response there, as etcd's slow watchers'
+// do. A quiet stream, or one that keeps pace, is never held.
+struct WatchCoalescing {
+  std::chrono::milliseconds interval{25};
+  size_t min_responses = 32;  // a poll must take at least this many to hold the next one
+};
+
 class WatchSession {
  public:
-  enum class FlushResult { kIdle, kBlocked, kGone };
+  // kHeld: responses may be waiting in the store; flush again at held_until().
+  enum class FlushResult { kIdle, kBlocked, kHeld, kGone };
 
   // Fills a response header's cluster_id, member_id and raft_term, and its revision when
   // that is 0 (EtcdServer::FillHeader). Any thread.
@@ -59,7 +71,7 @@ class WatchSession {
 
   // `fragment_bytes`: etcd's limit for fragmenting (max request bytes + gRPC overhead).
   WatchSession(HeaderFn fill_header, std::unique_ptr<mvcc::WatchStream> stream,
-               std::unique_ptr<WatchSink> sink, size_t fragment_bytes);
+               std::unique_ptr<WatchSink> sink, size_t fragment_bytes, WatchCoalescing coalescing = {});
   ~WatchSession();
 
   // Routes the store's "responses queued" signal (called from store threads; it must
@@ -69,6 +81,8 @@ class WatchSession {
   void Handle(const etcdserverpb::WatchRequest& request);
   // Sends the store's queued responses while the sink has room.
   FlushResult Flush();
+  // When Flush last returned kHeld: the time from which the store's queue is taken again.
+  std::chrono::steady_clock::time_point held_until();
   // A progress tick: watchers created with progress_notify that got no events since the
   // last tick receive an empty response at the current revision.
   void Tick();
@@ -83,6 +97,7 @@ class WatchSession {
 
   const HeaderFn fill_header_;
   const size_t fragment_bytes_;
+  const WatchCoalescing coalescing_;
   std::mutex mu_;  // guards everything below
   std::unique_ptr<mvcc::WatchStream> stream_;  // null once closed
   std::unique_ptr<WatchSink> sink_;
@@ -90,6 +105,7 @@ class WatchSession {
   etcdserverpb::WatchResponse head_;          // reused for each store response's head
   std::map<int64_t, bool> progress_;          // progress_notify watchers: due at next tick
   std::set<int64_t> fragment_;                // watchers that accept fragments
+  std::chrono::steady_clock::time_point held_until_{};  // no Poll before then
 };
 
 }  // namespace etcdpp::api

@@ -1,5 +1,7 @@
 #include "backend/lmdb_env.h"
 
+#include "backend/mapped_pages.h"
+
 #include <sys/stat.h>
 
 namespace etcdpp::backend {
@@ -12,6 +14,13 @@ constexpr const char* kInternalDbName = "etcdpp";
 constexpr std::string_view kCommitSeqKey = "commit_seq";
 
 MDB_val Val(std::string_view s) { return MDB_val{s.size(), const_cast<char*>(s.data())}; }
+
+// Lets ReleaseMappedPages act on this env's map (and on nothing else).
+void RegisterMapOf(const LmdbEnv* owner, MDB_env* env) {
+  int fd = -1;
+  struct stat st {};
+  if (mdb_env_get_fd(env, &fd) == 0 && ::fstat(fd, &st) == 0) RegisterFileMap(owner, st.st_dev, st.st_ino);
+}
 
 }  // namespace
 
@@ -35,9 +44,11 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t m
   if ((rc = mdb_env_set_maxdbs(self->env_, 32)) != 0) return LmdbStatus(rc, "set_maxdbs");
   if ((rc = mdb_env_set_maxreaders(self->env_, kMaxReaders)) != 0) return LmdbStatus(rc, "set_maxreaders");
   // Durable commits (no MDB_NOSYNC / MDB_NOMETASYNC); read txns may move across threads.
-  const unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | (durable ? 0 : MDB_NOSYNC);
+  // No readahead on the map (bbolt advises the same): a scan reads what it touches.
+  const unsigned flags = MDB_NOSUBDIR | MDB_NOTLS | MDB_NORDAHEAD | (durable ? 0 : MDB_NOSYNC);
   rc = mdb_env_open(self->env_, path.c_str(), flags, 0600);
   if (rc != 0) return LmdbStatus(rc, "open " + path);
+  RegisterMapOf(self.get(), self->env_);
 
   MDB_txn* txn = nullptr;
   if ((rc = mdb_txn_begin(self->env_, nullptr, 0, &txn)) != 0) return LmdbStatus(rc, "txn_begin");
@@ -59,6 +70,7 @@ Result<std::unique_ptr<LmdbEnv>> LmdbEnv::Open(const std::string& path, size_t m
 }
 
 LmdbEnv::~LmdbEnv() {
+  UnregisterFileMap(this);
   for (MDB_txn* txn : idle_readers_) mdb_txn_abort(txn);
   if (env_ != nullptr) mdb_env_close(env_);
 }
@@ -121,7 +133,12 @@ Status LmdbEnv::Write(const WriteBuffer& buffer, uint64_t expected_txn_id) {
     MDB_val k = Val(key);
     if (value != nullptr) {
       MDB_val v = Val(*value);
-      rc = mdb_put(txn, dbi(bucket), &k, &v, 0);
+      // Revisions only grow, and a batch visits its keys in order: appended, the key
+      // bucket's pages fill up (a plain put splits a full page in half, leaving the file
+      // about twice the size of its data). Anything not past the last key (a restore, a
+      // rewritten revision) is refused unchanged and put normally.
+      rc = bucket == Bucket::kKey ? mdb_put(txn, dbi(bucket), &k, &v, MDB_APPEND) : MDB_KEYEXIST;
+      if (rc == MDB_KEYEXIST) rc = mdb_put(txn, dbi(bucket), &k, &v, 0);
     } else {
       rc = mdb_del(txn, dbi(bucket), &k, nullptr);
       if (rc == MDB_NOTFOUND) rc = 0;
@@ -156,6 +173,7 @@ Status LmdbEnv::GrowMap() {
   int rc = mdb_env_info(env_, &info);
   if (rc == 0) rc = mdb_env_set_mapsize(env_, info.me_mapsize * 2);
   if (rc != 0) return LmdbStatus(rc, "grow map");
+  RegisterMapOf(this, env_);
   return Status::Ok();
 }
 

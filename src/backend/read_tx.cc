@@ -1,11 +1,5 @@
 #include "backend/read_tx.h"
 
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/sysmacros.h>
-
-#include <cstdio>
-
 #include <vector>
 
 namespace etcdpp::backend {
@@ -95,31 +89,6 @@ Result<std::optional<std::string_view>> ReadTx::GetView(Bucket bucket, std::stri
   if (rc == MDB_NOTFOUND) return std::optional<std::string_view>();
   if (rc != 0) return LmdbStatus(rc, "get");
   return std::optional<std::string_view>(View(v));
-}
-
-void ReadTx::ReleaseMappedPages() const {
-  ETCDPP_CHECK(valid(), "ReleaseMappedPages on an ended ReadTx");
-  // LMDB does not tell where its map is (mdb_env_info only knows MDB_FIXEDMAP's), so it
-  // is found in /proc/self/maps by the file's device and inode.
-  int fd = -1;
-  struct stat st {};
-  if (mdb_env_get_fd(env_->env(), &fd) != 0 || ::fstat(fd, &st) != 0) return;
-  std::FILE* maps = std::fopen("/proc/self/maps", "re");
-  if (maps == nullptr) return;
-  char line[512];
-  while (std::fgets(line, sizeof line, maps) != nullptr) {
-    unsigned long start = 0, end = 0, inode = 0;
-    unsigned dev_major = 0, dev_minor = 0;
-    char perms[8] = {};
-    if (std::sscanf(line, "%lx-%lx %7s %*x %x:%x %lu", &start, &end, perms, &dev_major, &dev_minor, &inode) != 6) {
-      continue;
-    }
-    if (inode != st.st_ino || dev_major != major(st.st_dev) || dev_minor != minor(st.st_dev)) continue;
-    // Only the read-only shared map (no MDB_WRITEMAP): dropping its pages loses nothing.
-    if (perms[1] == 'w' || perms[3] != 's') continue;
-    ::madvise(reinterpret_cast<void*>(start), end - start, MADV_DONTNEED);
-  }
-  std::fclose(maps);
 }
 
 Status ReadTx::Range(Bucket bucket, std::string_view begin, std::string_view end, size_t limit,

@@ -45,11 +45,6 @@ class ReadTx {
   // at most `limit` of them (0: no limit).
   Status Range(Bucket bucket, std::string_view begin, std::string_view end, size_t limit,
                const Visitor& fn) const;
-  // Unmaps from this process the file pages that reading brought in (they stay in the
-  // page cache; a later read maps them again). For a scan over the whole file, such as
-  // the index rebuild at open: the kernel maps a whole large folio on a read fault, so
-  // touching a row's first bytes can bring most of a large value into the RSS.
-  void ReleaseMappedPages() const;
   // Releases the snapshot; the view is unusable afterwards.
   void End();
 

@@ -2,8 +2,9 @@
 // HashKV.
 #include <map>
 
+#include "backend/mapped_pages.h"
 #include "base/crc32c.h"
-#include "mvcc/key_value_meta.h"
+#include "mvcc/kv_row_meta.h"
 #include "mvcc/kv_store.h"
 
 namespace etcdpp::mvcc {
@@ -11,11 +12,11 @@ namespace {
 
 using backend::Bucket;
 
+// Rows this large give their pages back once their header is read (ReleaseMappedPages).
+constexpr size_t kReleaseRowBytes = 256 << 10;
+
 // Rows deleted per BatchTx, so the apply thread interleaves with a long compaction.
 constexpr size_t kCompactChunkRows = 1000;
-// The index rebuild scans every row through the backend's memory map; it gives the pages
-// back every this many bytes of rows, so a large database does not fill the RSS at start.
-constexpr uint64_t kRestoreMappedBytesMax = 32 << 20;
 
 Result<int64_t> ReadCompactMark(const backend::ReadTx& tx, std::string_view name) {
   ETCDPP_ASSIGN_OR_RETURN(auto bytes, tx.Get(Bucket::kMeta, name));
@@ -33,35 +34,30 @@ Status KvStore::Restore() {
   int64_t current = 1;
   std::map<std::string, int64_t> leased;  // live keys with a lease, to re-attach
   Status bad;
-  uint64_t mapped_bytes = 0;  // row bytes read through the map since the last release
   ETCDPP_RETURN_IF_ERROR(tx.Range(Bucket::kKey, "", "", 0, [&](std::string_view k, std::string_view v) {
-    if ((mapped_bytes += v.size()) > kRestoreMappedBytesMax) {
-      tx.ReleaseMappedPages();
-      mapped_bytes = 0;
-    }
     auto rev = DecodeRevision(k);
-    KeyValueMeta kv;  // without the value: its pages of the memory map stay untouched
-    if (!rev.ok() || !DecodeKeyValueMeta(v, &kv)) {
+    auto kv = rev.ok() ? ParseRowMeta(v) : Result<RowMeta>(rev.status());
+    if (!kv.ok()) {
       bad = Corruption("mvcc: unreadable row in the key bucket");
       return false;
     }
+    const std::string key(kv->key);
+    if (v.size() >= kReleaseRowBytes) backend::ReleaseMappedPages(v);
     current = std::max(current, rev->main);
-    const std::string key(kv.key);
     if (IsTombstone(k)) {
       // NotFound: the put was compacted away with the generation; nothing to end.
       index_.Tombstone(key, *rev).IgnoreError();
       leased.erase(key);
       return true;
     }
-    index_.Restore(key, Revision{kv.create_revision, 0}, *rev, kv.version);
-    if (kv.lease != 0) {
-      leased[key] = kv.lease;
+    index_.Restore(key, Revision{kv->create_revision, 0}, *rev, kv->version);
+    if (kv->lease != 0) {
+      leased[key] = kv->lease;
     } else {
       leased.erase(key);
     }
     return true;
   }));
-  tx.ReleaseMappedPages();
   ETCDPP_RETURN_IF_ERROR(bad);
   const int64_t compact = std::max(finished, scheduled);
   current_rev_ = std::max(current, compact);

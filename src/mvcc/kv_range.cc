@@ -4,7 +4,9 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/wire_format_lite.h>
 
+#include "backend/mapped_pages.h"
 #include "mvcc/errors.h"
+#include "mvcc/kv_row_meta.h"
 #include "mvcc/kv_view.h"
 
 namespace etcdpp::mvcc {
@@ -94,6 +96,35 @@ Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
   return resp;
 }
 
+// Rows this large give their mapped pages back once read without their value.
+constexpr size_t kReleaseRowBytes = 256 << 10;
+
+// RangeKeys for a keys-only range: every field but the value, read without touching the
+// value's bytes (a keys-only listing of large values would otherwise copy them all).
+Result<RangeKeysResult> RangeKeysWithoutValues(const KvView& view, std::string_view key, std::string_view end,
+                                               int64_t req_rev, int64_t limit) {
+  RangeKeysResult out;
+  std::vector<Revision> rows;
+  ETCDPP_RETURN_IF_ERROR(CollectRows(view, key, end, req_rev, limit, false, &rows, &out.count));
+  out.kvs.resize(rows.size());
+  std::deque<std::string> keep;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(EncodeRevision(rows[i]), &keep));
+    if (!row) return MissingRow(rows[i]);
+    auto meta = ParseRowMeta(*row);
+    if (!meta.ok()) return MissingRow(rows[i]);
+    mvccpb::KeyValue& kv = out.kvs[i];
+    kv.set_key(std::string(meta->key));
+    kv.set_create_revision(meta->create_revision);
+    kv.set_mod_revision(meta->mod_revision);
+    kv.set_version(meta->version);
+    kv.set_lease(meta->lease);
+    if (row->size() >= kReleaseRowBytes) backend::ReleaseMappedPages(*row);
+    keep.clear();
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<RangeKeysResult> RangeKeys(const KvView& view, std::string_view key, std::string_view end,
@@ -117,8 +148,11 @@ Result<RangeResponse> ExecuteRange(const KvView& view, const RangeRequest& req) 
   int64_t limit = req.limit;
   if (req.sort_order != SortOrder::kNone || filters) limit = 0;
   if (limit > 0) ++limit;
+  const bool without_values = req.keys_only && !req.count_only && req.sort_target != SortTarget::kValue &&
+                              view.get_row_view != nullptr;
   ETCDPP_ASSIGN_OR_RETURN(RangeKeysResult rr,
-                          RangeKeys(view, req.key, req.range_end, req.revision, limit, req.count_only));
+                          without_values ? RangeKeysWithoutValues(view, req.key, req.range_end, req.revision, limit)
+                                         : RangeKeys(view, req.key, req.range_end, req.revision, limit, req.count_only));
   auto& kvs = rr.kvs;
   if (req.max_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() > req.max_mod_revision; });
   if (req.min_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() < req.min_mod_revision; });

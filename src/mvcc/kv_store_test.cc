@@ -195,6 +195,30 @@ TEST_F(KvStoreTest, EncodedRangeCarriesTheSameKeyValuesAsTheDecodedOne) {
   }
 }
 
+TEST_F(KvStoreTest, KeysOnlyRangeHasEveryFieldButTheValue) {
+  Put("a", std::string(300 << 10, 'x'), 7);  // large enough to have its pages released
+  Put("b", "small");
+  Put("a", std::string(300 << 10, 'y'), 7);
+  ASSERT_TRUE(backend_->ForceCommit().ok());
+  Put("c", "buffered", 8);  // still in the write buffer
+  for (SortOrder order : {SortOrder::kNone, SortOrder::kDescend}) {
+    RangeRequest req;
+    req.key = "a";
+    req.range_end = std::string(kRangeToEnd);
+    req.sort_order = order;
+    RangeResponse full = *store_->Range(req);
+    req.keys_only = true;
+    RangeResponse keys = *store_->Range(req);
+    ASSERT_EQ(keys.kvs.size(), 3u);
+    EXPECT_EQ(keys.count, full.count);
+    for (size_t i = 0; i < keys.kvs.size(); ++i) {
+      mvccpb::KeyValue want = full.kvs[i];
+      want.clear_value();
+      EXPECT_EQ(keys.kvs[i].SerializeAsString(), want.SerializeAsString()) << i;
+    }
+  }
+}
+
 TEST_F(KvStoreTest, CompactedAndFutureRevisionsFailWithEtcdMessages) {
   Put("a", "1");
   Put("a", "2");

@@ -23,17 +23,61 @@ void WatchStream::SetNotifier(std::function<void()> notifier) {
   notifier_ = std::move(notifier);
 }
 
-bool WatchStream::Push(WatchResponse resp, bool force, bool* became_non_empty) {
+bool WatchStream::Push(WatchResponse resp, bool force, bool* notify) {
   std::lock_guard lock(mu_);
-  const size_t max = store_->options_.stream_queue_bytes_max;
-  if (!force && !queue_.empty() &&
-      (bytes_ + resp.size_bytes > max || queue_.size() >= store_->options_.stream_queue_responses_max)) {
-    return false;
+  const WatchableStoreOptions& o = store_->options_;
+  *notify = false;
+  if (force) {
+    open_.erase(resp.watch_id);
+  } else {
+    if (!queue_.empty() && bytes_ + resp.size_bytes > o.stream_queue_bytes_max) return false;
+    auto it = open_.find(resp.watch_id);
+    if (it != open_.end()) {
+      WatchResponse& last = queue_[it->second];
+      // The store hands each watcher its revisions in order; the check keeps a mistake
+      // there from reordering events.
+      if (!resp.events.empty() && resp.events.front()->revision() > last.events.back()->revision() &&
+          last.size_bytes + resp.size_bytes <= o.response_merge_bytes_max) {
+        for (WatchEventPtr& ev : resp.events) last.events.push_back(std::move(ev));
+        last.size_bytes += resp.size_bytes;
+        last.revision = std::max(last.revision, resp.revision);
+        bytes_ += resp.size_bytes;
+        *notify = NoteFillingLocked();
+        return true;
+      }
+      open_.erase(it);
+    }
+    if (!queue_.empty() && queue_.size() >= o.stream_queue_responses_max) return false;
   }
-  *became_non_empty = queue_.empty();
+  const bool was_empty = queue_.empty();
   bytes_ += resp.size_bytes;
+  if (!force && !resp.events.empty() && resp.compact_revision == 0) open_[resp.watch_id] = queue_.size();
   queue_.push_back(std::move(resp));
+  *notify = NoteFillingLocked() || was_empty;
   return true;
+}
+
+bool WatchStream::NoteFillingLocked() {
+  if (filling_notified_ || bytes_ < store_->options_.stream_queue_bytes_max / 2) return false;
+  filling_notified_ = true;
+  return true;
+}
+
+bool WatchStream::Filling() const {
+  std::lock_guard lock(mu_);
+  return bytes_ >= store_->options_.stream_queue_bytes_max / 2;
+}
+
+void WatchStream::RebuildOpenLocked() {
+  open_.clear();
+  for (size_t i = 0; i < queue_.size(); ++i) {
+    const WatchResponse& r = queue_[i];
+    if (!r.events.empty() && r.compact_revision == 0) {
+      open_[r.watch_id] = i;
+    } else {
+      open_.erase(r.watch_id);
+    }
+  }
 }
 
 bool WatchStream::HasRoom() const {
@@ -62,6 +106,7 @@ void WatchStream::Drop(int64_t watch_id) {
       ++it;
     }
   }
+  RebuildOpenLocked();  // indexes moved
 }
 
 size_t WatchStream::queued_bytes() const {
@@ -76,7 +121,9 @@ std::vector<WatchResponse> WatchStream::Poll() {
     std::lock_guard lock(mu_);
     out.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.end()));
     queue_.clear();
+    open_.clear();
     bytes_ = 0;
+    filling_notified_ = false;
     want_prev = prev_kv_ids_;
   }
   if (want_prev.empty()) {

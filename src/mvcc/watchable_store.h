@@ -26,11 +26,15 @@ namespace etcdpp::mvcc {
 
 struct WatchableStoreOptions {
   // Small, like etcd's 128-response channel per stream: a slow client's watchers fall
-  // behind and catch up from the backend rather than queueing seconds of events.
-  size_t stream_queue_bytes_max = size_t{128} << 10;
+  // behind and catch up from the backend rather than queueing seconds of events. Room for
+  // what a busy stream gathers while its consumer holds back (api::WatchCoalescing).
+  size_t stream_queue_bytes_max = size_t{256} << 10;
   // etcd's chanBufLen. Watchers that overflow it catch up later with one response for
   // several revisions, so a busy stream sends fewer, larger responses.
   size_t stream_queue_responses_max = 128;
+  // A watcher's later events join its response still in the queue while the response's
+  // events stay within this many encoded bytes.
+  size_t response_merge_bytes_max = size_t{64} << 10;
   int sync_interval_ms = 100;        // catch-up rounds (also run at once when kicked)
   size_t catch_up_rows_max = 1000;   // backend rows read per watcher group per round
 };

@@ -127,7 +127,9 @@ TEST_F(WatchTest, ResponseCountBoundMakesOverflowingWatchersCatchUpInBatches) {
   auto s = watchable_->NewStream();
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(s->Watch(WatchRequest{.key = "k"}).ok());
   for (int i = 0; i < 10; ++i) Put("k", std::to_string(i));  // revisions 2..11
-  EXPECT_EQ(watchable_->unsynced_count(), 5u);  // the queue took 3 responses of revision 2, then none
+  // The queue took 3 responses of revision 2 (later revisions joined them); the other two
+  // watchers overflowed.
+  EXPECT_EQ(watchable_->unsynced_count(), 2u);
   std::map<int64_t, std::vector<int64_t>> revs;  // by watcher
   size_t responses = 0;
   CollectUntil(*s, [&](const std::vector<WatchResponse>& rs) {
@@ -141,6 +143,88 @@ TEST_F(WatchTest, ResponseCountBoundMakesOverflowingWatchersCatchUpInBatches) {
   for (int64_t r = 2; r <= 11; ++r) want.push_back(r);
   for (const auto& [id, got] : revs) EXPECT_EQ(got, want) << "watcher " << id;
   EXPECT_LT(responses, 5u * 10u);
+}
+
+TEST_F(WatchTest, QueuedResponseOfAWatcherGathersItsLaterRevisions) {
+  Open();
+  auto s = watchable_->NewStream();
+  std::atomic<int> notified{0};
+  s->SetNotifier([&] { ++notified; });
+  const int64_t a = s->Watch(WatchRequest{.key = "k"}).value();
+  const int64_t b = s->Watch(WatchRequest{.key = "k", .range_end = "l"}).value();
+  for (int i = 0; i < 5; ++i) Put("k", std::to_string(i));  // revisions 2..6, nobody polls
+  EXPECT_EQ(notified.load(), 1);  // only the first push found the queue empty
+  auto got = s->Poll();
+  ASSERT_EQ(got.size(), 2u);
+  for (const auto& r : got) {
+    EXPECT_TRUE(r.watch_id == a || r.watch_id == b);
+    EXPECT_EQ(Revs({r}), (std::vector<int64_t>{2, 3, 4, 5, 6}));
+    EXPECT_EQ(r.revision, 6);
+    EXPECT_EQ(r.size_bytes, r.events.front()->field().size() * 5);
+  }
+  EXPECT_EQ(s->queued_bytes(), 0u);
+  Put("k", "next");  // after a poll, a new response
+  got = s->Poll();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(Revs(got), (std::vector<int64_t>{7, 7}));
+}
+
+TEST_F(WatchTest, ProgressNoticeEndsGatheringAndCancelKeepsTheOthersGathering) {
+  Open();
+  auto s = watchable_->NewStream();
+  const int64_t a = s->Watch(WatchRequest{.key = "a"}).value();
+  const int64_t b = s->Watch(WatchRequest{.key = "b"}).value();
+  const int64_t c = s->Watch(WatchRequest{.key = "b"}).value();
+  Put("a", "1");  // 2: a's response is queued first
+  Put("b", "1");  // 3
+  ASSERT_TRUE(s->RequestProgress(b));
+  Put("b", "2");  // 4: b's events after its progress notice stay after it
+  ASSERT_TRUE(s->Cancel(a).ok());  // moves the queued responses; later events still join c's
+  Put("b", "3");  // 5
+  // Each watcher's responses in queue order: (revisions, header revision).
+  std::map<int64_t, std::vector<std::pair<std::vector<int64_t>, int64_t>>> seen;
+  for (const auto& r : s->Poll()) seen[r.watch_id].emplace_back(Revs({r}), r.revision);
+  using Got = std::vector<std::pair<std::vector<int64_t>, int64_t>>;
+  EXPECT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[b], (Got{{{3}, 3}, {{}, 3}, {{4, 5}, 5}}));
+  EXPECT_EQ(seen[c], (Got{{{3, 4, 5}, 5}}));
+}
+
+TEST_F(WatchTest, GatheredResponseStaysWithinItsByteBound) {
+  WatchableStoreOptions o;
+  o.response_merge_bytes_max = 200;
+  Open(o);
+  auto s = watchable_->NewStream();
+  ASSERT_TRUE(s->Watch(WatchRequest{.key = "k"}).ok());
+  for (int i = 0; i < 20; ++i) Put("k", std::string(30, 'v'));  // revisions 2..21
+  auto got = s->Poll();
+  EXPECT_GT(got.size(), 2u);
+  for (const auto& r : got) {
+    EXPECT_LE(r.size_bytes, 200u);
+    EXPECT_EQ(r.revision, r.events.back()->revision());
+  }
+  std::vector<int64_t> want;
+  for (int64_t r = 2; r <= 21; ++r) want.push_back(r);
+  EXPECT_EQ(Revs(got), want);
+}
+
+TEST_F(WatchTest, NotifierFiresAgainWhenTheQueueFillsToHalfItsBound) {
+  WatchableStoreOptions o;
+  o.stream_queue_bytes_max = 4096;
+  Open(o);
+  auto s = watchable_->NewStream();
+  std::atomic<int> notified{0};
+  s->SetNotifier([&] { ++notified; });
+  ASSERT_TRUE(s->Watch(WatchRequest{.key = "k"}).ok());
+  Put("k", std::string(500, 'v'));
+  EXPECT_EQ(notified.load(), 1);
+  EXPECT_FALSE(s->Filling());
+  while (!s->Filling()) Put("k", std::string(500, 'v'));  // bounded: 4 puts reach 2 KiB
+  EXPECT_EQ(notified.load(), 2);
+  Put("k", std::string(500, 'v'));
+  EXPECT_EQ(notified.load(), 2);  // once per poll
+  EXPECT_EQ(s->Poll().size(), 1u);
+  EXPECT_FALSE(s->Filling());
 }
 
 TEST_F(WatchTest, CompactedStartRevisionReportsCompactRevisionAndEndsWatcher) {

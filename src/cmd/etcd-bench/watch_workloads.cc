@@ -30,9 +30,9 @@ struct StreamReader {
   std::thread thread;
   std::vector<double> latencies_s;  // owned by `thread` until it is joined
 
-  void Start(std::atomic<int>& created, std::atomic<uint64_t>& events,
+  void Start(std::atomic<int>& created, std::atomic<uint64_t>& events, std::atomic<uint64_t>& responses,
              std::atomic<int64_t>& last_event_ns) {
-    thread = std::thread([this, &created, &events, &last_event_ns] {
+    thread = std::thread([this, &created, &events, &responses, &last_event_ns] {
       etcdserverpb::WatchResponse resp;
       while (rw->Read(&resp)) {
         if (resp.created()) created.fetch_add(1);
@@ -43,6 +43,7 @@ struct StreamReader {
           if (sent > 0) latencies_s.push_back(static_cast<double>(now - sent) / 1e9);
         }
         events.fetch_add(resp.events_size());
+        responses.fetch_add(1);
         last_event_ns.store(now);
       }
     });
@@ -69,6 +70,7 @@ struct Watchers {
   std::vector<std::unique_ptr<StreamReader>> streams;
   std::atomic<int> created{0};
   std::atomic<uint64_t> events{0};
+  std::atomic<uint64_t> responses{0};  // those that carried events
   std::atomic<int64_t> last_event_ns{0};
 
   // Opens the streams and creates watcher w on key w % key_space of stream w % streams,
@@ -78,7 +80,7 @@ struct Watchers {
     for (int s = 0; s < o.streams; ++s) {
       auto sr = std::make_unique<StreamReader>();
       sr->rw = pool.watch(s).Watch(&sr->ctx);
-      sr->Start(created, events, last_event_ns);
+      sr->Start(created, events, responses, last_event_ns);
       streams.push_back(std::move(sr));
     }
     for (int w = 0; w < o.watchers; ++w) {
@@ -146,7 +148,8 @@ Result<Report> RunWatch(const Options& o, ClientPool& pool) {
   if (!all) r.first_error += " (missing " + std::to_string(missing) + " events)";
   r.extra = {{"watchers", o.watchers}, {"streams", o.streams},
              {"watch_key_space", o.watch_key_space}, {"events_expected", expected},
-             {"events_received", ws.events.load()}, {"watcher_create_s", create_s}};
+             {"events_received", ws.events.load()}, {"event_responses", ws.responses.load()},
+             {"watcher_create_s", create_s}};
   return r;
 }
 
