@@ -54,7 +54,7 @@ struct Config {
   uint64_t max_snapshots = 5;
   uint64_t max_wals = 5;
   // Ours, not etcd's: bytes of raft log entries kept in memory (DESIGN.md §7).
-  uint64_t experimental_raft_log_tail_bytes = 64 << 20;
+  uint64_t experimental_raft_log_tail_bytes = 16 << 20;
   uint64_t heartbeat_interval_ms = 100;
   uint64_t election_timeout_ms = 1000;
   bool initial_election_tick_advance = true;

@@ -42,6 +42,9 @@ Status EtcdServer::Impl::OpenStorage() {
   bo.path = member_dir + "/snap/db";
   bo.batch_interval_ms = config.backend_batch_interval_ms;
   bo.batch_ops_max = config.backend_batch_limit;
+  // Buffered values wait for the commit in memory (the active batch and the one being
+  // committed): large values commit early instead of piling up for the interval.
+  bo.batch_bytes_max = size_t{8} << 20;
   ETCDPP_RETURN_IF_ERROR(ImportBoltBackend(bo.path));
   ETCDPP_ASSIGN_OR_RETURN(backend, backend::Backend::Open(bo));
   snapshotter = std::make_unique<snap::Snapshotter>(&fs, member_dir + "/snap");
@@ -52,7 +55,9 @@ Status EtcdServer::Impl::OpenStorage() {
   so.wal_dir = config.wal_dir;
   so.logger = log();
   storage = std::make_unique<TailStorage>(std::move(so));
-  proposal_budget = std::make_unique<ProposalBudget>(config.raft_log_tail_bytes);
+  // At least 64 MiB: a burst of large requests is accepted (and queued) as etcd would,
+  // whatever the tail; the tail bound holds anyway, older entries being read back.
+  proposal_budget = std::make_unique<ProposalBudget>(std::max<uint64_t>(config.raft_log_tail_bytes, 64 << 20));
   return Status();
 }
 

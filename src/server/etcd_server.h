@@ -69,7 +69,7 @@ struct ServerConfig {
   size_t max_wals = 5;       // --max-wals
   // --experimental-raft-log-tail-bytes (ours): raft log bytes kept in memory; older
   // entries are read back from the WAL.
-  uint64_t raft_log_tail_bytes = 64 << 20;
+  uint64_t raft_log_tail_bytes = 16 << 20;
   uint64_t max_request_bytes = 1572864;
   uint64_t max_txn_ops = 128;
   int64_t quota_backend_bytes = 0;  // 0: 2 GiB

@@ -29,7 +29,7 @@
 namespace etcdpp::server {
 
 struct TailStorageOptions {
-  uint64_t tail_bytes = 64 << 20;  // --experimental-raft-log-tail-bytes
+  uint64_t tail_bytes = 16 << 20;  // --experimental-raft-log-tail-bytes
   // Entries read back from the WAL in one go (ahead of what raft asked for) and kept
   // until used, so a catching-up follower does not make us rescan a segment per message.
   uint64_t read_ahead_bytes = 4 << 20;

@@ -8,6 +8,11 @@
 namespace etcdpp::wal {
 namespace {
 
+// Encoded records are written out once this many are pending, so a Ready of large entries
+// does not build its whole encoding in memory first; a buffer grown past twice this by
+// one large record is released after the write.
+constexpr size_t kWriteChunkBytes = size_t{1} << 20;
+
 bool IsEmptyHardState(const raftpb::HardState& s) {
   return s.term() == 0 && s.vote() == 0 && s.commit() == 0;
 }
@@ -221,7 +226,11 @@ Status Wal::Flush() {
   Status s = segments_.back().file->WriteAt(tail_offset_, pending_);
   if (!s.ok()) return Fail(s);
   tail_offset_ += pending_.size();
-  pending_.clear();
+  if (pending_.capacity() > 2 * kWriteChunkBytes) {
+    pending_ = std::string();
+  } else {
+    pending_.clear();
+  }
   return Status::Ok();
 }
 
@@ -261,7 +270,9 @@ Status Wal::Save(const raftpb::HardState& state, std::span<const raftpb::Entry> 
     e.SerializeToString(&scratch_);
     ETCDPP_RETURN_IF_ERROR(Append(RecordType::kEntry, scratch_));
     last_index_ = e.index();
+    if (pending_.size() >= kWriteChunkBytes) ETCDPP_RETURN_IF_ERROR(Flush());
   }
+  if (scratch_.capacity() > 2 * kWriteChunkBytes) scratch_ = std::string();
   ETCDPP_RETURN_IF_ERROR(WriteState(state));
   ETCDPP_RETURN_IF_ERROR(Flush());
   if (tail_offset_ < options_.segment_size_bytes) return must_sync ? Sync() : Status::Ok();

@@ -130,10 +130,10 @@ TEST_F(ConfigFileTest, MalformedUrlIsPrintedBareWithExitOne) {
             "unexpected error setting up listen-peer-urls: URL address does not have the form \"host:port\": http://foo\n");
 }
 
-TEST(EtcdCommandLine, RaftLogTailBytesIsOursAndDefaultsTo64MiB) {
+TEST(EtcdCommandLine, RaftLogTailBytesIsOursAndDefaultsTo16MiB) {
   CliRun defaults({"--name", "n1"});
   ASSERT_FALSE(defaults.loaded.exit_status.has_value());
-  EXPECT_EQ(defaults.config().experimental_raft_log_tail_bytes, uint64_t{64} << 20);
+  EXPECT_EQ(defaults.config().experimental_raft_log_tail_bytes, uint64_t{16} << 20);
   CliRun set({"--experimental-raft-log-tail-bytes", "8388608"}, {});
   ASSERT_FALSE(set.loaded.exit_status.has_value()) << set.err.str();
   EXPECT_EQ(set.config().experimental_raft_log_tail_bytes, 8388608u);
