@@ -204,7 +204,12 @@ def main():
                     help="runs of each row per server, the best one kept")
     ap.add_argument("--scenarios", default="matrix,bigval,defrag",
                     help="comma-separated: matrix (the rows per cluster size), bigval, defrag")
+    ap.add_argument("--render", metavar="JSON", default=None,
+                    help="no run: rewrite --out from a run's --json-out (after editing the notes)")
     a = ap.parse_args()
+    if a.render:
+        pathlib.Path(a.out).write_text(compare_report.render(json.loads(pathlib.Path(a.render).read_text())))
+        return
 
     bench = Bench(a.bench, a.scale)
     servers = {"ours": a.ours, "etcd": a.etcd}
