@@ -4,6 +4,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <map>
@@ -66,6 +67,8 @@ void UnregisterFileMap(const void* owner) {
 }
 
 void ReleaseMappedPages(std::string_view bytes) {
+  constexpr size_t kWorthBytes = 256 << 10;
+  if (bytes.size() < kWorthBytes) return;
   static const uintptr_t page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
   const auto begin = reinterpret_cast<uintptr_t>(bytes.data());
   const uintptr_t first = (begin + page - 1) & ~(page - 1);
@@ -73,8 +76,8 @@ void ReleaseMappedPages(std::string_view bytes) {
   if (last <= first) return;
   {
     std::lock_guard lock(MapsMu());
-    bool inside = false;
-    for (const auto& [owner, r] : Maps()) inside = inside || (first >= r.begin && last <= r.end);
+    const bool inside = std::any_of(Maps().begin(), Maps().end(),
+                                    [&](const auto& m) { return first >= m.second.begin && last <= m.second.end; });
     if (!inside) return;
   }
   // Advisory: on failure the pages simply stay mapped.

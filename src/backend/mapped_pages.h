@@ -5,7 +5,8 @@
 // one fault, which would otherwise make every scanned row resident in this process.
 //
 // Only memory inside a registered map is touched (never the heap: a row may come from a
-// write buffer); LmdbEnv registers its map while it is open.
+// write buffer); LmdbEnv registers its map while it is open. Rows under 256 KiB are left
+// alone: their pages are few and the call would cost more than it saves.
 #pragma once
 
 #include <cstddef>

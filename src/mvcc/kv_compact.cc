@@ -12,9 +12,6 @@ namespace {
 
 using backend::Bucket;
 
-// Rows this large give their pages back once their header is read (ReleaseMappedPages).
-constexpr size_t kReleaseRowBytes = 256 << 10;
-
 // Rows deleted per BatchTx, so the apply thread interleaves with a long compaction.
 constexpr size_t kCompactChunkRows = 1000;
 
@@ -42,7 +39,7 @@ Status KvStore::Restore() {
       return false;
     }
     const std::string key(kv->key);
-    if (v.size() >= kReleaseRowBytes) backend::ReleaseMappedPages(v);
+    backend::ReleaseMappedPages(v);  // only the value was not read
     current = std::max(current, rev->main);
     if (IsTombstone(k)) {
       // NotFound: the put was compacted away with the generation; nothing to end.

@@ -96,31 +96,37 @@ Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
   return resp;
 }
 
-// Rows this large give their mapped pages back once read without their value.
-constexpr size_t kReleaseRowBytes = 256 << 10;
+// A keys-only row: every field but the value, read without touching the value's bytes (a
+// keys-only listing of large values would otherwise copy them all).
+Status ParseWithoutValue(std::string_view row, mvccpb::KeyValue* kv) {
+  ETCDPP_ASSIGN_OR_RETURN(RowMeta meta, ParseRowMeta(row));
+  kv->set_key(std::string(meta.key));
+  kv->set_create_revision(meta.create_revision);
+  kv->set_mod_revision(meta.mod_revision);
+  kv->set_version(meta.version);
+  kv->set_lease(meta.lease);
+  backend::ReleaseMappedPages(row);
+  return Status::Ok();
+}
 
-// RangeKeys for a keys-only range: every field but the value, read without touching the
-// value's bytes (a keys-only listing of large values would otherwise copy them all).
-Result<RangeKeysResult> RangeKeysWithoutValues(const KvView& view, std::string_view key, std::string_view end,
-                                               int64_t req_rev, int64_t limit) {
+// RangeKeys, with `without_values` reading rows as views and parsing them without values.
+Result<RangeKeysResult> CollectKvs(const KvView& view, std::string_view key, std::string_view end,
+                                   int64_t req_rev, int64_t limit, bool count_only, bool without_values) {
   RangeKeysResult out;
   std::vector<Revision> rows;
-  ETCDPP_RETURN_IF_ERROR(CollectRows(view, key, end, req_rev, limit, false, &rows, &out.count));
+  ETCDPP_RETURN_IF_ERROR(CollectRows(view, key, end, req_rev, limit, count_only, &rows, &out.count));
   out.kvs.resize(rows.size());
   std::deque<std::string> keep;
   for (size_t i = 0; i < rows.size(); ++i) {
-    ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(EncodeRevision(rows[i]), &keep));
-    if (!row) return MissingRow(rows[i]);
-    auto meta = ParseRowMeta(*row);
-    if (!meta.ok()) return MissingRow(rows[i]);
-    mvccpb::KeyValue& kv = out.kvs[i];
-    kv.set_key(std::string(meta->key));
-    kv.set_create_revision(meta->create_revision);
-    kv.set_mod_revision(meta->mod_revision);
-    kv.set_version(meta->version);
-    kv.set_lease(meta->lease);
-    if (row->size() >= kReleaseRowBytes) backend::ReleaseMappedPages(*row);
-    keep.clear();
+    const std::string rev = EncodeRevision(rows[i]);
+    if (without_values) {
+      ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(rev, &keep));
+      if (!row || !ParseWithoutValue(*row, &out.kvs[i]).ok()) return MissingRow(rows[i]);
+      keep.clear();
+    } else {
+      ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string> row, view.get_row(rev));
+      if (!row || !out.kvs[i].ParseFromString(*row)) return MissingRow(rows[i]);
+    }
   }
   return out;
 }
@@ -129,15 +135,7 @@ Result<RangeKeysResult> RangeKeysWithoutValues(const KvView& view, std::string_v
 
 Result<RangeKeysResult> RangeKeys(const KvView& view, std::string_view key, std::string_view end,
                                   int64_t req_rev, int64_t limit, bool count_only) {
-  RangeKeysResult out;
-  std::vector<Revision> rows;
-  ETCDPP_RETURN_IF_ERROR(CollectRows(view, key, end, req_rev, limit, count_only, &rows, &out.count));
-  out.kvs.resize(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i) {
-    ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string> row, view.get_row(EncodeRevision(rows[i])));
-    if (!row || !out.kvs[i].ParseFromString(*row)) return MissingRow(rows[i]);
-  }
-  return out;
+  return CollectKvs(view, key, end, req_rev, limit, count_only, /*without_values=*/false);
 }
 
 Result<RangeResponse> ExecuteRange(const KvView& view, const RangeRequest& req) {
@@ -150,9 +148,8 @@ Result<RangeResponse> ExecuteRange(const KvView& view, const RangeRequest& req) 
   if (limit > 0) ++limit;
   const bool without_values = req.keys_only && !req.count_only && req.sort_target != SortTarget::kValue &&
                               view.get_row_view != nullptr;
-  ETCDPP_ASSIGN_OR_RETURN(RangeKeysResult rr,
-                          without_values ? RangeKeysWithoutValues(view, req.key, req.range_end, req.revision, limit)
-                                         : RangeKeys(view, req.key, req.range_end, req.revision, limit, req.count_only));
+  ETCDPP_ASSIGN_OR_RETURN(RangeKeysResult rr, CollectKvs(view, req.key, req.range_end, req.revision, limit,
+                                                        req.count_only, without_values));
   auto& kvs = rr.kvs;
   if (req.max_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() > req.max_mod_revision; });
   if (req.min_mod_revision != 0) Prune(&kvs, [&](const auto& kv) { return kv.mod_revision() < req.min_mod_revision; });
