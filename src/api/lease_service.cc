@@ -28,21 +28,49 @@ void BindLease(net::Router& router, EtcdServer* s, std::string grpc_path, std::v
 // The keep-alives of one stream, renewed one after another so that responses keep the
 // requests' order (etcd's server loop is sequential too). Any thread; `send` and
 // `finish` are called in order, never concurrently, and nothing follows `finish`.
+//
+// Bounded in memory: while `blocked` says the client is not taking its responses, no
+// more are made (Resume goes on), and requests wait; past kPendingMax waiting requests
+// the stream ends with "etcdserver: too many requests".
 class KeepAliveSession : public std::enable_shared_from_this<KeepAliveSession> {
  public:
   using Send = std::function<void(const LeaseKeepAliveResponse&)>;
   using Finish = std::function<void(Status)>;
+  using Blocked = std::function<bool()>;
 
-  KeepAliveSession(EtcdServer* server, Send send, Finish finish)
-      : server_(server), send_(std::move(send)), finish_(std::move(finish)) {}
+  static constexpr size_t kPendingMax = 4096;
+
+  KeepAliveSession(EtcdServer* server, Send send, Finish finish, Blocked blocked = nullptr)
+      : server_(server), send_(std::move(send)), finish_(std::move(finish)), blocked_(std::move(blocked)) {}
 
   void Push(int64_t id) {
+    bool overflowed_here = false;
     {
       std::lock_guard lock(mu_);
-      if (ended_) return;
-      queue_.push_back(id);
-      if (busy_) return;
-      busy_ = true;
+      if (ended_ || overflowed_) return;
+      if (queue_.size() >= kPendingMax) {
+        overflowed_ = true;
+        queue_.clear();
+        if (busy_ && !stalled_) return;  // the running pump ends the stream
+        ended_ = true;
+        stalled_ = false;
+        overflowed_here = true;
+      } else {
+        queue_.push_back(id);
+        if (busy_) return;
+        busy_ = true;
+      }
+    }
+    if (overflowed_here) return finish_(server::errors::kTooManyRequests.status());
+    Pump();
+  }
+
+  // The client took responses: a stalled pump goes on.
+  void Resume() {
+    {
+      std::lock_guard lock(mu_);
+      if (!stalled_ || ended_) return;
+      stalled_ = false;
     }
     Pump();
   }
@@ -76,20 +104,35 @@ class KeepAliveSession : public std::enable_shared_from_this<KeepAliveSession> {
   void Pump() {
     auto self = shared_from_this();
     while (true) {
+      // Asked outside mu_: the stream takes its own lock.
+      const bool blocked = blocked_ && blocked_();
       int64_t id = 0;
       {
         std::unique_lock lock(mu_);
         if (ended_) return;
-        if (queue_.empty()) {
+        if (overflowed_ || queue_.empty()) {
           busy_ = false;
-          if (!closed_) return;
+          if (!overflowed_ && !closed_) return;
           ended_ = true;
+          const Status end = overflowed_ ? server::errors::kTooManyRequests.status() : Status();
           lock.unlock();
-          finish_(Status());
+          finish_(end);
           return;
         }
-        id = queue_.front();
-        queue_.pop_front();
+        if (blocked) {
+          stalled_ = true;
+        } else {
+          id = queue_.front();
+          queue_.pop_front();
+        }
+      }
+      if (blocked) {
+        // The client may have caught up meanwhile, before Resume could see the stall.
+        if (blocked_()) return;
+        std::lock_guard lock(mu_);
+        if (!stalled_) return;  // Resume or Push took over
+        stalled_ = false;
+        continue;
       }
       // The header is taken before the renew, as etcd: its revision is never newer
       // than the moment the keep-alive happened.
@@ -128,21 +171,28 @@ class KeepAliveSession : public std::enable_shared_from_this<KeepAliveSession> {
   EtcdServer* server_;
   Send send_;
   Finish finish_;
+  Blocked blocked_;
   std::mutex mu_;  // guards queue_ and the flags
   std::deque<int64_t> queue_;
-  bool busy_ = false;    // a Pump loop owns the queue
-  bool closed_ = false;  // the client sent its last request
-  bool ended_ = false;   // finish_ called or the call is over
+  bool busy_ = false;        // a Pump loop owns the queue (running, or stalled)
+  bool stalled_ = false;     // the owning Pump waits for Resume
+  bool overflowed_ = false;  // too many requests waited: the stream ends with the error
+  bool closed_ = false;      // the client sent its last request
+  bool ended_ = false;       // finish_ called or the call is over
 };
+
+// Responses queued for a keep-alive stream before its pump waits for the client.
+constexpr size_t kKeepAliveSendBoundBytes = 64 << 10;
 
 void ServeKeepAliveStream(EtcdServer* server, net::ServerStream stream) {
   if (server->IsLearner()) {  // a learner serves no stream (etcd 3.4)
     stream.Finish(ToGrpcStatus(server::errors::kLearnerNotSupported.status()));
     return;
   }
+  stream.SetSendBound(kKeepAliveSendBoundBytes);
   auto session = std::make_shared<KeepAliveSession>(
       server, [stream](const LeaseKeepAliveResponse& r) { stream.Write(r.SerializeAsString()); },
-      [stream](Status s) { stream.Finish(ToGrpcStatus(s)); });
+      [stream](Status s) { stream.Finish(ToGrpcStatus(s)); }, [stream] { return stream.over_send_bound(); });
   stream.OnMessage([session, stream](std::string bytes) {
     LeaseKeepAliveRequest req;
     if (!req.ParseFromString(bytes)) {
@@ -153,6 +203,7 @@ void ServeKeepAliveStream(EtcdServer* server, net::ServerStream stream) {
     session->Push(req.id());
   });
   stream.OnHalfClose([session] { session->CloseSend(); });
+  stream.OnWritable([session] { session->Resume(); });
   stream.OnDone([session](bool) { session->Cancel(); });
 }
 

@@ -179,7 +179,7 @@ Result<ReadTx> Backend::BeginRead() {
 
 void Backend::EndView() {
   std::lock_guard state(mu_);
-  if (--open_views_ == 0 && readers_paused_) cv_.notify_all();
+  if ((--open_views_ == 0 && readers_paused_) || retiring_) cv_.notify_all();
 }
 
 Status BatchTx::EnsureView() {

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,16 @@ struct SnapshotInfo {
   std::string sha256;  // 32 raw bytes of SHA-256 over the file
 };
 
+// How long each part of a Defrag took, for the log.
+struct DefragReport {
+  bool online = true;  // false: the copy ran with writes paused (the catch-up overflowed)
+  int catch_up_rounds = 0;
+  std::chrono::microseconds copy{0};      // the compacting copy
+  std::chrono::microseconds catch_up{0};  // replaying what was committed meanwhile, and fsync
+  std::chrono::microseconds paused{0};    // writes waited: the last batches and the swap
+  std::chrono::microseconds release{0};   // letting go of the old file
+};
+
 class Backend {
  public:
   static Result<std::unique_ptr<Backend>> Open(BackendOptions options);
@@ -77,8 +88,9 @@ class Backend {
   // complete. One defrag runs at a time. If writes during the copy outgrow
   // defrag_catch_up_bytes_max it copies again with writes paused, and then waits for open
   // views like ReplaceWith (so do not hold a ReadTx while calling it).
-  // See docs/formats/backend.md "Defragmentation".
-  Status Defrag();
+  // See docs/formats/backend.md "Defragmentation". `report`, if given, receives how long
+  // each part took.
+  Status Defrag(DefragReport* report = nullptr);
   // Replaces the whole store with the backend file at `path` (moved into place), e.g. a
   // snapshot received from the leader. Waits like Defrag.
   Status ReplaceWith(const std::string& path);
@@ -114,8 +126,11 @@ class Backend {
   // Defrag's parts (backend_defrag.cc).
   static void RemoveDefragLeftovers(const std::string& db_path);
   void DefragStep(std::string_view name);
-  Status DefragOnline(const std::string& tmp);
-  Status DefragStopTheWorld(const std::string& tmp);
+  Status DefragOnline(const std::string& tmp, DefragReport& report);
+  Status DefragStopTheWorld(const std::string& tmp, DefragReport& report);
+  // Closes the env of the file a defrag replaced, still linked at `aside`, and removes the
+  // file, a step at a time when no view reads it any more (backend_defrag.cc says why).
+  void RetireReplacedFile(std::shared_ptr<LmdbEnv> old, const std::string& aside);
   // Starts recording committed batches and pins the current env as a view (for the copy;
   // EndView releases it); `generation` receives env_generation_.
   std::shared_ptr<LmdbEnv> StartRecording(uint64_t* generation);
@@ -152,6 +167,7 @@ class Backend {
   // so no commit to the new file is durable while the rename might not be.
   bool dir_sync_pending_ = false;
   size_t open_views_ = 0;
+  bool retiring_ = false;  // a defrag waits for the views of the file it replaced to end
   // Batches committed while a defrag copies, oldest first (replayed onto the copy).
   bool recording_ = false;
   bool recording_overflowed_ = false;

@@ -155,7 +155,8 @@ TEST(BackendDefrag, WritersKeepCommittingDuringCopyAndCatchUpAndNothingIsLost) {
       reads.fetch_add(1);
     }
   });
-  ASSERT_TRUE(b->Defrag().ok());
+  DefragReport report;
+  ASSERT_TRUE(b->Defrag(&report).ok());
   readers_stop = true;
   reader.join();
   writers.StopAndJoin(model);
@@ -168,6 +169,10 @@ TEST(BackendDefrag, WritersKeepCommittingDuringCopyAndCatchUpAndNothingIsLost) {
   EXPECT_GT(reads.load(), 0u);
   EXPECT_EQ(KeyBucket(*b), model);
   EXPECT_LT(b->SizeBytes().value(), size_before / 2);
+  EXPECT_TRUE(report.online);
+  EXPECT_GE(report.catch_up_rounds, 1);
+  // The replaced file is gone, second name included.
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.old")));
 
   // The same contents written into a fresh file hash the same: nothing else differs.
   const uint32_t hash = b->Hash().value();
@@ -207,7 +212,9 @@ TEST(BackendDefrag, TooManyBytesWrittenDuringTheCopyFallsBackToPausingWrites) {
   Contents model;
   FillAndThin(*b, model);
   const uint64_t size_before = b->SizeBytes().value();
-  ASSERT_TRUE(b->Defrag().ok());
+  DefragReport report;
+  ASSERT_TRUE(b->Defrag(&report).ok());
+  EXPECT_FALSE(report.online);
   model["during"] = "1";
   EXPECT_EQ(KeyBucket(*b), model);
   EXPECT_LT(b->SizeBytes().value(), size_before / 2);
@@ -228,6 +235,8 @@ TEST(BackendDefrag, ViewOpenAcrossTheSwapKeepsReadingTheOldFileAndDefragRepeats)
   Contents model;
   FillAndThin(*b, model);
   ASSERT_TRUE(b->Defrag().ok());
+  // Its view outlived the wait: the old file has no name left and goes with the view.
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.old")));
   b->BeginWrite().Put(Bucket::kKey, "after", "1");
   ASSERT_TRUE(b->ForceCommit().ok());
   ASSERT_TRUE(old_view.has_value());
@@ -279,8 +288,10 @@ TEST(BackendDefrag, OpenRemovesACopyLeftByACrash) {
     b->BeginWrite().Put(Bucket::kKey, "k", "v");
   }
   std::ofstream(dir.Sub("db.defrag.tmp")) << "half a copy";
+  std::filesystem::create_hard_link(dir.Sub("db"), dir.Sub("db.defrag.old"));  // crash before the rename
   auto b = OpenOrDie(Options(dir));
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.tmp")));
+  EXPECT_FALSE(std::filesystem::exists(dir.Sub("db.defrag.old")));
   EXPECT_EQ(KeyBucket(*b), (Contents{{"k", "v"}}));
 }
 

@@ -15,9 +15,9 @@ Status Errno(const std::string& what);
 Status SyncDirOf(const std::string& file);
 // Writes a compacted copy of `env`'s last commit into a new file at `path`, fsync'd.
 Status CopyToFile(LmdbEnv& env, const std::string& path);
-// The same, flushing the file every `flush_bytes` as it grows: the dirty pages of a large
-// copy never pile up for one long fsync at the end that would stall every other fsync
-// on the disk (the WAL's, the backend's commits) meanwhile.
+// The same, writing the file out every `flush_bytes` as it grows: the dirty pages of a
+// large copy never pile up for one long fsync at the end that would stall every other
+// fsync on the disk (the WAL's, the backend's commits) meanwhile.
 Status CopyToFileFlushing(LmdbEnv& env, const std::string& path, size_t flush_bytes);
 
 }  // namespace etcdpp::backend::internal

@@ -84,4 +84,20 @@ void ReleaseMappedPages(std::string_view bytes) {
   (void)::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
 }
 
+void ReleaseFileMap(const void* owner, size_t bytes) {
+  Range r;
+  {
+    std::lock_guard lock(MapsMu());
+    auto it = Maps().find(owner);
+    if (it == Maps().end()) return;
+    r = it->second;
+  }
+  // In steps: each call holds the mapping's lock only for its own pages.
+  constexpr uintptr_t kStep = uintptr_t{16} << 20;
+  const uintptr_t end = std::min(r.end, r.begin + bytes);
+  for (uintptr_t at = r.begin; at < end; at += kStep) {
+    (void)::madvise(reinterpret_cast<void*>(at), std::min(kStep, end - at), MADV_DONTNEED);
+  }
+}
+
 }  // namespace etcdpp::backend

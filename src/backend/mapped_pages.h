@@ -21,5 +21,9 @@ void ReleaseMappedPages(std::string_view bytes);
 // remembered under `owner` until unregistered (or registered again after a remap).
 void RegisterFileMap(const void* owner, dev_t dev, ino_t ino);
 void UnregisterFileMap(const void* owner);
+// Drops this process's mapping of the first `bytes` of `owner`'s registered map, a step at
+// a time, for a map about to be closed: unmapping it whole at once holds the process's
+// address-space lock for as long as it takes to let go of every page.
+void ReleaseFileMap(const void* owner, size_t bytes);
 
 }  // namespace etcdpp::backend

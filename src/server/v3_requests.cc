@@ -1,6 +1,9 @@
 // The request side of EtcdServer: reads served locally or after a read-index barrier,
 // writes proposed through raft and answered by the applier.
+#include <chrono>
+
 #include "backend/meta.h"
+#include "base/flag_set.h"
 #include "server/errors.h"
 #include "server/etcd_server.h"
 #include "server/kv_convert.h"
@@ -209,7 +212,9 @@ void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
       log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "starting to defragment the storage backend...",
                "starting defragment", {});
     }
-    etcdpp::Status st = s.backend->Defrag();
+    backend::DefragReport report;
+    const auto start = std::chrono::steady_clock::now();
+    etcdpp::Status st = s.backend->Defrag(&report);
     if (!st.ok()) {
       if (log) {
         log->Log(LogLevel::kError, "etcdserver/api/v3rpc",
@@ -220,8 +225,14 @@ void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
       return;
     }
     if (log) {
+      auto go = [](std::chrono::microseconds d) { return FormatGoDuration(d); };
       log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "finished defragmenting the storage backend",
-               "finished defragment", {});
+               "finished defragment",
+               {LogField::Str("took", go(std::chrono::duration_cast<std::chrono::microseconds>(
+                                          std::chrono::steady_clock::now() - start))),
+                LogField::Bool("writes-went-on", report.online), LogField::Str("copy", go(report.copy)),
+                LogField::Str("catch-up", go(report.catch_up)), LogField::Int("catch-up-rounds", report.catch_up_rounds),
+                LogField::Str("writes-paused", go(report.paused)), LogField::Str("release", go(report.release))});
     }
     done(etcdserverpb::DefragmentResponse());  // etcd's carries no header
   });

@@ -5,6 +5,7 @@ import json
 import re
 import signal
 import subprocess
+import threading
 import urllib.request
 
 import pytest
@@ -364,3 +365,37 @@ def test_follower_catching_up_through_a_snapshot_gets_leases_with_their_keys(pro
     hashes = {n: json.loads(c.ctl(n, "endpoint", "hashkv", "--rev", str(rev), "-w", "json").stdout)[0]
               ["HashKV"]["hash"] for n in HOSTS}
     assert len(set(hashes.values())) == 1, hashes
+
+
+def test_keep_alive_stream_whose_answers_are_not_read_ends_with_too_many_requests(member):
+    """A client sending keep-alives without reading the answers does not grow the member's
+    memory: answers stop at a bound, waiting requests then stop at theirs, and the stream
+    ends with etcd's "too many requests" (etcd 3.4 stops reading the stream instead)."""
+    import grpc
+    from etcd3 import etcdrpc as rpc
+    lease_id = int(grant(member, 60)[0], 16)
+    total = 200000
+    sent_all = threading.Event()
+
+    def requests():
+        for _ in range(total):
+            yield rpc.LeaseKeepAliveRequest(ID=lease_id)
+        sent_all.set()  # the member has read most of them: its window is 1 MiB of 5 MB
+
+    # Without BDP probing the client's receive window stays 64 KiB while nothing is read.
+    channel = grpc.insecure_channel(f"127.0.0.1:{member.client_port}", options=[("grpc.http2.bdp_probe", 0)])
+    try:
+        call = rpc.LeaseStub(channel).LeaseKeepAlive(requests(), timeout=120)
+        assert sent_all.wait(timeout=100)
+        answered = 0
+        with pytest.raises(grpc.RpcError) as err:
+            for r in call:
+                assert r.ID == lease_id and r.TTL == 60
+                answered += 1
+        assert err.value.code() == grpc.StatusCode.UNKNOWN
+        assert err.value.details() == "etcdserver: too many requests"
+        assert 0 < answered < total // 2
+    finally:
+        channel.close()
+    # The member goes on serving keep-alives.
+    assert member.ctl("lease", "keep-alive", "--once", f"{lease_id:x}").returncode == 0
