@@ -23,22 +23,30 @@ bool LearnerServes(const Req& req) {
   return false;
 }
 
+// Parses a request and applies what every v3 method checks: the learner's limits and the
+// method's own `check` (may be empty).
+template <typename Req>
+Status ParseChecked(server::EtcdServer* s, const std::function<Status(const Req&)>& check,
+                    const std::string& bytes, Req* req) {
+  if (!req->ParseFromString(bytes)) return InvalidArgument("grpc: error unmarshalling request");
+  if (!LearnerServes(*req) && s->IsLearner()) return server::errors::kLearnerNotSupported.status();
+  return check ? check(*req) : Status();
+}
+
 // `gateway_paths`: none for gRPC only; aliases beyond the first serve the same method.
 // `call` answers with the response already encoded (a Resp's bytes, in any field order).
+// `grpc_handler`, if given, serves the gRPC side instead (see UnaryMethod).
 template <typename Req, typename Resp>
 void BindUnaryEncoded(net::Router& router, server::EtcdServer* s, std::string grpc_path,
                       std::vector<std::string> gateway_paths, std::function<Status(const Req&)> check,
-                      std::function<void(Req, server::EtcdServer::Done<std::string>)> call) {
+                      std::function<void(Req, server::EtcdServer::Done<std::string>)> call,
+                      net::UnaryHandler grpc_handler = nullptr) {
   static const Req kReqPrototype;
   static const Resp kRespPrototype;
   UnaryFn fn = [s, check = std::move(check), call = std::move(call)](const net::CallContext&, std::string bytes,
                                                                      UnaryDone done) {
     Req req;
-    if (!req.ParseFromString(bytes)) return done(InvalidArgument("grpc: error unmarshalling request"), {});
-    if (!LearnerServes(req) && s->IsLearner()) return done(server::errors::kLearnerNotSupported.status(), {});
-    if (check) {
-      if (Status bad = check(req); !bad.ok()) return done(bad, {});
-    }
+    if (Status bad = ParseChecked<Req>(s, check, bytes, &req); !bad.ok()) return done(bad, {});
     call(std::move(req), [done](Result<std::string> r) {
       if (!r.ok()) return done(r.status(), {});
       done(Status(), std::move(*r));
@@ -52,6 +60,7 @@ void BindUnaryEncoded(net::Router& router, server::EtcdServer* s, std::string gr
     m.request_prototype = &kReqPrototype;
     m.response_prototype = &kRespPrototype;
     m.fn = fn;
+    m.grpc_handler = grpc_handler;
     RegisterUnary(router, std::move(m));
   }
 }

@@ -64,12 +64,16 @@ net::GrpcStatus ToGrpcStatus(const Status& status) {
 
 void RegisterUnary(net::Router& router, UnaryMethod method) {
   auto shared = std::make_shared<const UnaryMethod>(std::move(method));
-  router.AddUnary(shared->grpc_path, [shared](const net::CallContext& ctx, std::string request,
-                                              net::UnaryResponder responder) {
-    shared->fn(ctx, std::move(request), [responder](Status s, std::string response) {
-      responder.Finish(ToGrpcStatus(s), std::move(response));
+  if (shared->grpc_handler) {
+    router.AddUnary(shared->grpc_path, shared->grpc_handler);
+  } else {
+    router.AddUnary(shared->grpc_path, [shared](const net::CallContext& ctx, std::string request,
+                                                net::UnaryResponder responder) {
+      shared->fn(ctx, std::move(request), [responder](Status s, std::string response) {
+        responder.Finish(ToGrpcStatus(s), std::move(response));
+      });
     });
-  });
+  }
   if (!shared->gateway_path.empty()) {
     auto serve = [shared](const net::HttpRequest& request, net::HttpResponder responder) {
       ServeGateway(*shared, request, std::move(responder));

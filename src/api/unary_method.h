@@ -28,6 +28,8 @@ struct UnaryMethod {
   const google::protobuf::Message* request_prototype;   // for the gateway's JSON
   const google::protobuf::Message* response_prototype;
   UnaryFn fn;
+  // Optional: serves the gRPC side instead of `fn` (an answer sent in pieces).
+  net::UnaryHandler grpc_handler;
 };
 
 void RegisterUnary(net::Router& router, UnaryMethod method);

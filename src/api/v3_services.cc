@@ -3,6 +3,7 @@
 #include <memory>
 
 #include "api/bind_unary.h"
+#include "api/range_method.h"
 #include "api/request_checks.h"
 #include "api/unary_method.h"
 #include "server/errors.h"
@@ -25,9 +26,7 @@ void Bind(net::Router& router, EtcdServer* s, std::string grpc_path, std::string
 
 void RegisterV3Services(net::Router& router, EtcdServer* s, V3Limits limits) {
   using namespace etcdserverpb;
-  BindUnaryEncoded<RangeRequest, RangeResponse>(
-      router, s, "/etcdserverpb.KV/Range", {"/v3/kv/range"}, CheckRange,
-      [s](RangeRequest r, EtcdServer::Done<std::string> done) { s->RangeEncoded(std::move(r), std::move(done)); });
+  RegisterRange(router, s);
   Bind<PutRequest, PutResponse>(router, s, "/etcdserverpb.KV/Put", "/v3/kv/put", CheckPut,
                                 [s](PutRequest r, auto done) { s->Put(std::move(r), done); });
   Bind<DeleteRangeRequest, DeleteRangeResponse>(

@@ -124,6 +124,8 @@ void KvStore::CompactorLoop() {
     auto [rev, keep] = std::move(compact_queue_.front());
     compact_queue_.pop_front();
     lock.unlock();
+    // A range still being sent at a lower revision needs rows this compaction removes.
+    if (!pins_->WaitNoneBelow(rev)) return;
     Status st = CompactBackend(rev, keep);
     // Finished means committed: a physical compaction's caller then sees the freed space.
     if (st.ok()) st = backend_->ForceCommit();

@@ -1,9 +1,6 @@
 // Read-side semantics shared by plain reads and reads inside write transactions.
 #include <algorithm>
 
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/wire_format_lite.h>
-
 #include "backend/mapped_pages.h"
 #include "mvcc/errors.h"
 #include "mvcc/kv_row_meta.h"
@@ -11,11 +8,6 @@
 
 namespace etcdpp::mvcc {
 namespace {
-
-using google::protobuf::io::CodedOutputStream;
-using google::protobuf::internal::WireFormatLite;
-
-constexpr int kRangeResponseKvsField = 2;  // etcdserverpb.RangeResponse.kvs
 
 bool SortTargetLess(SortTarget target, const mvccpb::KeyValue& a, const mvccpb::KeyValue& b) {
   switch (target) {
@@ -63,7 +55,8 @@ bool CanEncode(const RangeRequest& req, bool filters) {
 }
 
 // The fast path of ExecuteRange: rows copied once, straight from the backend into their
-// encoded form (the backend stores each row as an encoded mvccpb.KeyValue).
+// encoded form (the backend stores each row as an encoded mvccpb.KeyValue), or, streamed,
+// only their sizes read now and the rows later (EncodedRows).
 Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
   std::vector<Revision> rows;
   RangeResponse resp;
@@ -73,26 +66,29 @@ Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
     rows.resize(req.limit);
     resp.more = true;
   }
+  const bool stream = req.stream && view.make_encoded_rows;
   std::deque<std::string> keep;
   std::vector<std::string_view> bytes;
-  bytes.reserve(rows.size());
-  const uint32_t tag = WireFormatLite::MakeTag(kRangeResponseKvsField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+  if (!stream) bytes.reserve(rows.size());
   size_t total = 0;
   for (const Revision& r : rows) {
+    // Only the row's size is read here: its bytes are not touched.
     ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(EncodeRevision(r), &keep));
     if (!row) return MissingRow(r);
-    total += CodedOutputStream::VarintSize32(tag) + CodedOutputStream::VarintSize64(row->size()) + row->size();
-    bytes.push_back(*row);
-  }
-  resp.encoded_kvs.reserve(total + kRangeTrailerRoom);
-  resp.encoded_kvs.resize(total);
-  auto* p = reinterpret_cast<uint8_t*>(resp.encoded_kvs.data());
-  for (std::string_view row : bytes) {
-    p = CodedOutputStream::WriteVarint32ToArray(tag, p);
-    p = CodedOutputStream::WriteVarint64ToArray(row.size(), p);
-    p = std::copy(row.begin(), row.end(), p);
+    total += EncodedKvEntryBytes(row->size());
+    if (stream) {
+      keep.clear();
+    } else {
+      bytes.push_back(*row);
+    }
   }
   resp.revision = view.rev;
+  if (stream) {
+    resp.encoded_rows = view.make_encoded_rows(std::move(rows), total);
+    return resp;
+  }
+  resp.encoded_kvs.reserve(total + kRangeTrailerRoom);
+  for (std::string_view row : bytes) AppendKvEntry(&resp.encoded_kvs, row);
   return resp;
 }
 

@@ -116,6 +116,7 @@ KvStore::~KvStore() {
     stop_ = true;
   }
   compact_cv_.notify_all();
+  pins_->Stop();
   if (compactor_.joinable()) compactor_.join();
 }
 
@@ -129,6 +130,10 @@ Result<RangeResponse> KvStore::Range(const RangeRequest& req) const {
   view.get_row = [&tx](std::string_view row) { return tx.Get(Bucket::kKey, row); };
   view.get_row_view = [&tx](std::string_view row, std::deque<std::string>* keep) {
     return tx.GetView(Bucket::kKey, row, keep);
+  };
+  // Pinned under mu_: a compaction above this view's revision cannot have begun.
+  view.make_encoded_rows = [this, rev = view.rev](std::vector<Revision> rows, size_t size_bytes) {
+    return std::make_shared<EncodedRows>(backend_, pins_, rev, std::move(rows), size_bytes);
   };
   return ExecuteRange(view, req);
 }

@@ -111,6 +111,8 @@ class KvStore {
   int64_t finished_compact_rev_ = -1;
   std::multimap<int64_t, std::function<void()>> compact_waiters_;
   bool stop_ = false;
+  // Revisions of ranges being sent (EncodedRows): the compactor waits for them.
+  const std::shared_ptr<RowPins> pins_ = std::make_shared<RowPins>();
   std::thread compactor_;
 };
 

@@ -23,6 +23,8 @@ struct KvView {
   std::function<Result<std::optional<std::string>>(std::string_view)> get_row;
   // Optional: the same row without a copy (backend::ReadTx::GetView).
   std::function<Result<std::optional<std::string_view>>(std::string_view, std::deque<std::string>*)> get_row_view;
+  // Optional: the rows of a streamed range (RangeRequest::stream), pinned at `rev`.
+  std::function<std::shared_ptr<EncodedRows>(std::vector<Revision> rows, size_t size_bytes)> make_encoded_rows;
   int64_t rev = 0;        // the newest revision this view may read
   int64_t first_rev = 0;  // the compact revision: older reads fail
 };

@@ -11,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include "mvcc/encoded_rows.h"
 #include "mvccpb/kv.pb.h"
 
 namespace etcdpp::mvcc {
@@ -36,6 +37,9 @@ struct RangeRequest {
   // Ask for the key-values already encoded (RangeResponse::encoded_kvs) when nothing
   // needs them decoded (no sort but by key ascending, no filter, no keys_only).
   bool encode = false;
+  // With `encode`: the key-values as RangeResponse::encoded_rows, read from the backend as
+  // they are sent, instead of copied into encoded_kvs (a large range is not held whole).
+  bool stream = false;
 };
 
 inline constexpr size_t kRangeTrailerRoom = 128;
@@ -48,6 +52,8 @@ struct RangeResponse {
   // Its capacity leaves kRangeTrailerRoom bytes for the response's other fields (header,
   // more, count), appended after it without moving the entries.
   std::string encoded_kvs;
+  // When `stream` was honoured: the key-values, to be read chunk by chunk.
+  std::shared_ptr<EncodedRows> encoded_rows;
   bool more = false;
   int64_t count = 0;
 };

@@ -92,6 +92,9 @@ class UnaryResponder {
   // I/O thread only (e.g. inside the handler). `fn` runs on the I/O thread if the call is
   // cancelled before Finish, so the handler can drop work it queued elsewhere.
   void OnCancel(std::function<void()> fn) const;
+  // The answer's side as a stream, for one answer written in pieces: its prefix and bytes
+  // with WriteFramed, paced by over_send_bound and OnWritable, then Finish.
+  ServerStream AsStream() const { return ServerStream(call_); }
 
  private:
   std::shared_ptr<GrpcCall> call_;

@@ -29,6 +29,7 @@
 #include "v2store/event.h"
 
 namespace etcdpp::mvcc {
+class EncodedRows;
 class WatchStream;
 }
 namespace etcdpp::v2store {
@@ -38,6 +39,14 @@ class Store;
 namespace etcdpp::server {
 
 // A snapshot of the backend in etcd's bbolt format, in a temporary file.
+// A Range answer sent as it is read: the encoded RangeResponse is `rows`' bytes followed by
+// `rest` (the other fields); without `rows`, `rest` is the whole response (a range that
+// cannot stream: sorted, filtered, keys or count only).
+struct RangeAnswer {
+  std::shared_ptr<mvcc::EncodedRows> rows;
+  std::string rest;
+};
+
 struct SnapshotFile {
   std::string path;
   uint64_t size_bytes = 0;
@@ -111,6 +120,8 @@ class EtcdServer {
   // Range answered with the encoded RangeResponse: the key-values are copied once, from the
   // backend into the answer (what the gRPC service sends).
   void RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> done);
+  // Range with the key-values read from the backend as they are sent (the gRPC service).
+  void RangeStreamed(etcdserverpb::RangeRequest r, Done<RangeAnswer> done);
   void Put(etcdserverpb::PutRequest r, Done<etcdserverpb::PutResponse> done);
   void DeleteRange(etcdserverpb::DeleteRangeRequest r, Done<etcdserverpb::DeleteRangeResponse> done);
   void Txn(etcdserverpb::TxnRequest r, Done<etcdserverpb::TxnResponse> done);
@@ -208,6 +219,8 @@ class EtcdServer {
 
  private:
   explicit EtcdServer(std::unique_ptr<Impl> impl);
+  // RangeEncoded and RangeStreamed: `stream` asks for the key-values as EncodedRows.
+  void RangeAnswered(etcdserverpb::RangeRequest r, Done<RangeAnswer> done, bool stream);
   std::unique_ptr<Impl> impl_;
 };
 

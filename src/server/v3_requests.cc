@@ -90,9 +90,22 @@ void EtcdServer::Range(etcdserverpb::RangeRequest r, Done<etcdserverpb::RangeRes
 }
 
 void EtcdServer::RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> done) {
-  auto run = [this, r, done]() {
+  auto whole = [done](Result<RangeAnswer> answer) {
+    if (!answer.ok()) return done(answer.status());
+    done(std::move(answer->rest));
+  };
+  RangeAnswered(std::move(r), std::move(whole), /*stream=*/false);
+}
+
+void EtcdServer::RangeStreamed(etcdserverpb::RangeRequest r, Done<RangeAnswer> done) {
+  RangeAnswered(std::move(r), std::move(done), /*stream=*/true);
+}
+
+void EtcdServer::RangeAnswered(etcdserverpb::RangeRequest r, Done<RangeAnswer> done, bool stream) {
+  auto run = [this, r, done, stream]() {
     mvcc::RangeRequest req = FromPb(r);
     req.encode = true;
+    req.stream = stream;
     auto res = impl_->kv->Range(req);
     if (!res.ok()) {
       done(MvccToClientError(res.status()));
@@ -102,9 +115,11 @@ void EtcdServer::RangeEncoded(etcdserverpb::RangeRequest r, Done<std::string> do
     ToPb(*res, &rest);
     rest.mutable_header()->set_revision(res->revision);
     FillHeader(rest.mutable_header());
-    std::string bytes = std::move(res->encoded_kvs);
-    rest.AppendToString(&bytes);  // protobuf fields may come in any order
-    done(std::move(bytes));
+    RangeAnswer answer;
+    answer.rows = std::move(res->encoded_rows);
+    answer.rest = std::move(res->encoded_kvs);
+    rest.AppendToString(&answer.rest);  // protobuf fields may come in any order
+    done(std::move(answer));
   };
   ReadThen(*impl_, r.serializable(), std::move(run), std::move(done));
 }

@@ -43,6 +43,14 @@ def port_open(host, port):
         return False
 
 
+def peak_rss_kb(pid):
+    """VmHWM of a running process, in KiB."""
+    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
 class ProcessGroup:
     """The processes one test started; stop_all() ends each by PID."""
 

@@ -5,13 +5,12 @@ entries read back from the WAL or, once the WAL no longer has them, through a sn
 Members on 127.0.14.10-12."""
 import hashlib
 import json
-import pathlib
 import re
 import subprocess
 
 import pytest
 
-from etcdpp_e2e import cluster_member_args, wait_until
+from etcdpp_e2e import cluster_member_args, peak_rss_kb, wait_until
 
 HOSTS = {"big0": "127.0.14.10", "big1": "127.0.14.11", "big2": "127.0.14.12"}
 CLUSTER = ",".join(f"{n}=http://{ip}:2380" for n, ip in HOSTS.items())
@@ -39,13 +38,6 @@ def value(n, size):
     # Distinct, incompressible-looking bytes per key (a repeated block keeps it cheap).
     block = hashlib.sha256(str(n).encode()).digest()
     return (block * (size // len(block) + 1))[:size]
-
-
-def peak_rss_kb(pid):
-    for line in pathlib.Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    raise AssertionError(f"no VmHWM for {pid}")
 
 
 class BigCluster:
