@@ -71,14 +71,22 @@ TEST(EncodedRows, StreamsTheSameBytesAsTheWholeAnswerEvenAfterOverwriteAndCompac
   EXPECT_TRUE(testing::WaitUntil([&] { return compacted.load(); }));
 }
 
-TEST(EncodedRows, ARangeThatNeedsItsValuesDecodedIsNotStreamed) {
+TEST(EncodedRows, ASmallRangeOrOneThatNeedsItsValuesDecodedIsNotStreamed) {
   Store s;
-  ASSERT_TRUE(s.kv->Put(PutRequest{"k1", "v", 0}).ok());
+  ASSERT_TRUE(s.kv->Put(PutRequest{"k0", "small", 0}).ok());
+  RangeRequest small = Prefix(true);
+  small.range_end = "k1";
+  RangeResponse whole = s.kv->Range(small).value();
+  EXPECT_EQ(whole.encoded_rows, nullptr);
+  EXPECT_FALSE(whole.encoded_kvs.empty());
+
+  ASSERT_TRUE(s.kv->Put(PutRequest{"k1", std::string(300000, 'v'), 0}).ok());
+  ASSERT_NE(s.kv->Range(Prefix(true)).value().encoded_rows, nullptr);
   RangeRequest sorted = Prefix(true);
   sorted.sort_target = SortTarget::kValue;
   RangeResponse r = s.kv->Range(sorted).value();
   EXPECT_EQ(r.encoded_rows, nullptr);
-  ASSERT_EQ(r.kvs.size(), 1u);
+  ASSERT_EQ(r.kvs.size(), 2u);
   RangeRequest keys_only = Prefix(true);
   keys_only.keys_only = true;
   EXPECT_EQ(s.kv->Range(keys_only).value().encoded_rows, nullptr);

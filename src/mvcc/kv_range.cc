@@ -25,6 +25,9 @@ void Prune(std::vector<mvccpb::KeyValue>* kvs, Pred drop) {
   kvs->erase(std::remove_if(kvs->begin(), kvs->end(), drop), kvs->end());
 }
 
+// Answers smaller than this are built whole even when streaming is asked for.
+constexpr size_t kStreamMinBytes = 256 << 10;
+
 int CompareInt(int64_t a, int64_t b) { return a < b ? -1 : (a > b ? 1 : 0); }
 
 Status MissingRow(const Revision& r) {
@@ -66,24 +69,20 @@ Result<RangeResponse> EncodeRange(const KvView& view, const RangeRequest& req) {
     rows.resize(req.limit);
     resp.more = true;
   }
-  const bool stream = req.stream && view.make_encoded_rows;
   std::deque<std::string> keep;
   std::vector<std::string_view> bytes;
-  if (!stream) bytes.reserve(rows.size());
+  bytes.reserve(rows.size());
   size_t total = 0;
   for (const Revision& r : rows) {
-    // Only the row's size is read here: its bytes are not touched.
+    // Only the row's size is read here: its bytes are not touched yet.
     ETCDPP_ASSIGN_OR_RETURN(std::optional<std::string_view> row, view.get_row_view(EncodeRevision(r), &keep));
     if (!row) return MissingRow(r);
     total += EncodedKvEntryBytes(row->size());
-    if (stream) {
-      keep.clear();
-    } else {
-      bytes.push_back(*row);
-    }
+    bytes.push_back(*row);
   }
   resp.revision = view.rev;
-  if (stream) {
+  // A small answer costs less whole than in pieces (one more read of each row).
+  if (req.stream && view.make_encoded_rows && total >= kStreamMinBytes) {
     resp.encoded_rows = view.make_encoded_rows(std::move(rows), total);
     return resp;
   }

@@ -37,8 +37,9 @@ struct RangeRequest {
   // Ask for the key-values already encoded (RangeResponse::encoded_kvs) when nothing
   // needs them decoded (no sort but by key ascending, no filter, no keys_only).
   bool encode = false;
-  // With `encode`: the key-values as RangeResponse::encoded_rows, read from the backend as
-  // they are sent, instead of copied into encoded_kvs (a large range is not held whole).
+  // With `encode`: a large answer's key-values as RangeResponse::encoded_rows, read from
+  // the backend as they are sent, instead of copied into encoded_kvs (a large range is not
+  // held whole; a small one, under 256 KiB, is still copied).
   bool stream = false;
 };
 
