@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "cmd/etcd/data_dir.h"
+#include "cmd/etcd/gateway_command.h"
 #include "cmd/etcd/help_text.h"
 #include "cmd/etcd/unsupported.h"
 
@@ -270,7 +271,8 @@ Loaded LoadCommandLine(const std::vector<std::string>& args, const std::vector<s
 int EtcdMain(const std::vector<std::string>& args, const std::vector<std::string>& environ, Logger& logger,
              Console console, const RunMemberFn& run_member) {
   // etcd's subcommands (cobra-style command lines of their own).
-  if (!args.empty() && (args[0] == "gateway" || args[0] == "grpc-proxy")) {
+  if (!args.empty() && args[0] == "gateway") return GatewayCommand({args.begin() + 1, args.end()}, logger, console);
+  if (!args.empty() && args[0] == "grpc-proxy") {
     console.err << "etcd: " << args[0] << " is not supported yet by etcdpp\n";
     return 1;
   }
