@@ -217,20 +217,4 @@ Status CheckSrvTargetsInDomain(const std::string& initial_cluster, const std::st
   return Status();
 }
 
-Result<std::vector<std::string>> SrvClientEndpoints(const std::string& domain, const std::string& srv_name,
-                                                    const SrvLookup& lookup) {
-  std::vector<std::string> out;
-  std::vector<std::string> errors;
-  for (const std::string scheme : {"https", "http"}) {
-    auto records = lookup(SrvServiceName("etcd-client", srv_name, scheme), domain);
-    if (!records.ok()) {
-      errors.push_back(records.status().message());
-      continue;
-    }
-    for (const auto& r : *records) out.push_back(scheme + "://" + JoinHostPort(r.target, std::to_string(r.port)));
-  }
-  if (errors.size() == 2) return NotFound("dns lookup errors: " + errors[0] + " and " + errors[1]);
-  return out;
-}
-
 }  // namespace etcdpp::bootstrap

@@ -1,6 +1,6 @@
 // Bootstrap from DNS SRV records (--discovery-srv, --discovery-srv-name), as etcd's
-// pkg/srv and embed.Config do, and the client-side lookups (_etcd-client[-ssl]._tcp) the
-// gateway will use. Peers come from _etcd-server-ssl[-<name>]._tcp.<domain> (https) and
+// pkg/srv and embed.Config do (the gateway's client-side lookups, _etcd-client[-ssl]._tcp,
+// are in src/gateway/endpoints.h). Peers come from _etcd-server-ssl[-<name>]._tcp.<domain> (https) and
 // _etcd-server[-<name>]._tcp.<domain> (http), merged; a member finds itself by comparing
 // the resolved addresses of its advertised peer URLs with the resolved SRV targets.
 //
@@ -69,10 +69,5 @@ Result<InitialCluster> BuildSrvInitialCluster(const std::string& initial_cluster
 // TLS without a custom CA: every SRV target must lie in the discovery domain, so a forged
 // record cannot point at a host with some other valid certificate.
 Status CheckSrvTargetsInDomain(const std::string& initial_cluster, const std::string& domain);
-
-// Client endpoints (etcd's srv.GetClient): https from _etcd-client-ssl[-name], http from
-// _etcd-client[-name]; an error only when both lookups fail.
-Result<std::vector<std::string>> SrvClientEndpoints(const std::string& domain, const std::string& srv_name,
-                                                    const SrvLookup& lookup);
 
 }  // namespace etcdpp::bootstrap

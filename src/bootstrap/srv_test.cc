@@ -131,14 +131,5 @@ TEST(Srv, TargetsOutsideTheDomainNeedACustomCa) {
   EXPECT_FALSE(CheckSrvTargetsInDomain("a=https://badexample.com:2380", "example.com").ok());
 }
 
-TEST(Srv, ClientEndpointsFromEitherRecord) {
-  FakeDns dns;
-  dns.srv["_etcd-client._tcp.example.com"] = {SrvRecord{"infra0.example.com.", 2379, 0, 0}};
-  auto e = SrvClientEndpoints("example.com", "", dns.Lookup());
-  ASSERT_TRUE(e.ok());
-  EXPECT_EQ(*e, std::vector<std::string>{"http://infra0.example.com.:2379"});
-  EXPECT_FALSE(SrvClientEndpoints("example.org", "", dns.Lookup()).ok());
-}
-
 }  // namespace
 }  // namespace etcdpp::bootstrap

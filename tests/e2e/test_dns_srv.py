@@ -1,7 +1,8 @@
 """Bootstrap from DNS SRV records, as the clustering guide's §5 runs it: three members
 started with --discovery-srv example.com against a local dnsmasq that serves the guide's
-SRV and A records. The members, dnsmasq and etcdctl run inside a network namespace made
-for the test, whose resolv.conf (/etc/netns/<ns>/resolv.conf) points at that dnsmasq."""
+SRV and A records, and `etcd gateway start` finding the members from the client records.
+The members, dnsmasq and etcdctl run inside a network namespace made for the test, whose
+resolv.conf (/etc/netns/<ns>/resolv.conf) points at that dnsmasq."""
 import json
 import os
 import shutil
@@ -199,3 +200,30 @@ def make_pki(d, with_host_names=True):
                                     "extendedKeyUsage=serverAuth,clientAuth\n")
         openssl("x509", "-req", "-in", f"{n}.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
                 "-out", f"{n}.crt", "-days", "2", "-extfile", f"{n}.ext", cwd=d)
+
+
+def gateway_entries(path):
+    return {e["msg"]: e for e in (json.loads(l) for l in path.read_text().splitlines() if l.startswith("{"))}
+
+
+def test_gateway_finds_the_members_from_client_srv_records_like_etcd(netns, etcd_bin, tmp_path):
+    netns.start_dns(tmp_path, [("_etcd-server._tcp", n, 2380) for n in IPS] +
+                    [("_etcd-client._tcp", n, 2379) for n in IPS])
+    start_cluster(netns, tmp_path, lambda n: member_args(etcd_bin, tmp_path, n))
+    ready = {}
+    for who, binary, ip in (("ours", etcd_bin, "127.0.12.20"), ("etcd", REAL_ETCD, "127.0.12.21")):
+        log = tmp_path / f"gateway-{who}.log"
+        netns.start([binary, "gateway", "start", "--discovery-srv", DOMAIN, "--insecure-discovery",
+                     "--listen-addr", f"{ip}:23790"], log_path=str(log))
+        wait_until(lambda: "ready to proxy client requests" in gateway_entries(log), what=f"{who}'s gateway")
+        ready[who] = gateway_entries(log)
+        out = netns.run(["etcdctl", "--endpoints", f"{ip}:23790", "--command-timeout=5s", "put", "via", who])
+        assert out.returncode == 0, out.stderr
+    # Go orders records of equal priority by a weighted random draw: compare as sets.
+    def endpoints(who, msg):
+        return sorted(ready[who][msg]["endpoints"])
+    assert endpoints("ours", "ready to proxy client requests") == \
+        endpoints("etcd", "ready to proxy client requests") == [f"{host(n)}.:2379" for n in IPS]
+    assert endpoints("ours", "discovered cluster from SRV") == endpoints("etcd", "discovered cluster from SRV") == \
+        [f"http://{host(n)}.:2379" for n in IPS]
+    assert ctl(netns, "get", "via", "--print-value-only") == "etcd\n"
