@@ -43,9 +43,9 @@ void RowPins::Remove(Pin pin) {
   cv_.notify_all();
 }
 
-bool RowPins::WaitNoneBelow(int64_t rev) {
+bool RowPins::WaitNoneBelow(int64_t rev, std::chrono::milliseconds max) {
   std::unique_lock lock(mu_);
-  cv_.wait(lock, [&] { return stopped_ || revs_.empty() || *revs_.begin() >= rev; });
+  cv_.wait_for(lock, max, [&] { return stopped_ || revs_.empty() || *revs_.begin() >= rev; });
   return !stopped_;
 }
 

@@ -6,9 +6,12 @@
 //
 // The rows stay in the backend while it lives: it pins its revision in RowPins, and the
 // compactor waits before removing rows of a compaction above a pinned revision (a read
-// at revision r only needs rows that a compaction at or below r keeps).
+// at revision r only needs rows that a compaction at or below r keeps). The wait is
+// bounded: a client that stops reading cannot hold compaction back for ever; if its rows
+// go meanwhile, its answer ends with an error rather than sending less.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -31,8 +34,8 @@ class RowPins {
   using Pin = std::multiset<int64_t>::iterator;
   Pin Add(int64_t rev);
   void Remove(Pin pin);
-  // Waits until no pin is below `rev`; false if Stop was called first.
-  bool WaitNoneBelow(int64_t rev);
+  // Waits until no pin is below `rev`, or `max` has passed; false if Stop was called.
+  bool WaitNoneBelow(int64_t rev, std::chrono::milliseconds max);
   void Stop();
 
  private:

@@ -92,6 +92,16 @@ TEST(EncodedRows, ASmallRangeOrOneThatNeedsItsValuesDecodedIsNotStreamed) {
   EXPECT_EQ(s.kv->Range(keys_only).value().encoded_rows, nullptr);
 }
 
+TEST(RowPins, TheWaitForAPinIsBounded) {
+  RowPins pins;
+  RowPins::Pin pin = pins.Add(5);
+  EXPECT_TRUE(pins.WaitNoneBelow(5, std::chrono::milliseconds(0)));  // not below: no wait
+  EXPECT_TRUE(pins.WaitNoneBelow(6, std::chrono::milliseconds(20)));  // gives up waiting
+  pins.Remove(pin);
+  pins.Stop();
+  EXPECT_FALSE(pins.WaitNoneBelow(6, std::chrono::hours(1)));
+}
+
 TEST(EncodedRows, ARowGoneFromTheBackendFailsInsteadOfSendingLess) {
   Store s;
   ASSERT_TRUE(s.kv->Put(PutRequest{"k1", "v", 0}).ok());

@@ -14,6 +14,9 @@ using backend::Bucket;
 
 // Rows deleted per BatchTx, so the apply thread interleaves with a long compaction.
 constexpr size_t kCompactChunkRows = 1000;
+// How long a compaction waits for ranges still being sent below its revision (clients
+// that stopped reading; etcdctl's own timeout is 5 s).
+constexpr auto kRangePinWaitMax = std::chrono::minutes(5);
 
 Result<int64_t> ReadCompactMark(const backend::ReadTx& tx, std::string_view name) {
   ETCDPP_ASSIGN_OR_RETURN(auto bytes, tx.Get(Bucket::kMeta, name));
@@ -125,7 +128,7 @@ void KvStore::CompactorLoop() {
     compact_queue_.pop_front();
     lock.unlock();
     // A range still being sent at a lower revision needs rows this compaction removes.
-    if (!pins_->WaitNoneBelow(rev)) return;
+    if (!pins_->WaitNoneBelow(rev, kRangePinWaitMax)) return;
     Status st = CompactBackend(rev, keep);
     // Finished means committed: a physical compaction's caller then sees the freed space.
     if (st.ok()) st = backend_->ForceCommit();
