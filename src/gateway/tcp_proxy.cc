@@ -42,6 +42,7 @@ struct TcpProxy::Impl {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   asio::steady_timer monitor{io};
+  asio::steady_timer accept_pause{io};
   TcpProxyOptions options;
   size_t round = 0;
   std::mt19937 rng{std::random_device{}()};
@@ -132,8 +133,15 @@ class Forward : public std::enable_shared_from_this<Forward> {
 void TcpProxy::Impl::Accept() {
   acceptor.async_accept([this](const ErrorCode& ec, tcp::socket client) {
     if (ec == asio::error::operation_aborted) return;
-    if (!ec) std::make_shared<Forward>(*this, std::move(client))->Start();
-    Accept();
+    if (!ec) {
+      std::make_shared<Forward>(*this, std::move(client))->Start();
+      return Accept();
+    }
+    // Out of descriptors or similar: try again shortly rather than spin.
+    accept_pause.expires_after(std::chrono::milliseconds(50));
+    accept_pause.async_wait([this](const ErrorCode& wec) {
+      if (!wec) Accept();
+    });
   });
 }
 
