@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+
+#include "base/go_errors.h"
+#include "base/url.h"
 
 namespace etcdpp::gateway {
 namespace {
@@ -18,11 +20,8 @@ constexpr char kPkg[] = "etcdmain";
 
 // etcd strips a URL's scheme: the proxy forwards bytes, not requests.
 std::string StripScheme(const std::string& endpoint) {
-  const size_t scheme = endpoint.find("://");
-  if (scheme == std::string::npos) return endpoint;
-  const std::string rest = endpoint.substr(scheme + 3);
-  const std::string host = rest.substr(0, rest.find('/'));
-  return host.empty() ? endpoint : host;
+  auto url = Url::Parse(endpoint);
+  return url.ok() && !url->host_port.empty() ? url->host_port : endpoint;
 }
 
 // Go's fmt.Sscanf("%d"): the leading digits, 0 when there are none.
@@ -33,10 +32,6 @@ uint16_t LeadingPort(const std::string& text) {
     port = std::min<uint32_t>(port * 10 + static_cast<uint32_t>(c - '0'), UINT32_MAX / 16);
   }
   return static_cast<uint16_t>(port);
-}
-
-std::string JoinHostPort(const std::string& host, uint16_t port) {
-  return Remote{host, port}.Address();
 }
 
 struct Discovered {
@@ -55,7 +50,7 @@ Result<Discovered> DiscoverSrv(const GatewayFlags& f, const GatewaySystem& sys, 
       continue;
     }
     for (const bootstrap::SrvRecord& r : *records) {
-      found.endpoints.push_back(std::string(scheme) + "://" + JoinHostPort(r.target, r.port));
+      found.endpoints.push_back(std::string(scheme) + "://" + Remote{r.target, r.port}.Address());
       found.remotes.push_back(Remote{r.target, r.port, r.priority, r.weight});
     }
   }
@@ -120,8 +115,8 @@ Result<std::vector<std::string>> LookupHostReal(const std::string& host) {
 }
 
 Status DialReal(const std::string& host_port) {
-  std::string host, port;
-  if (!SplitHostPort(host_port, &host, &port)) return InvalidArgument("address " + host_port + ": missing port");
+  ETCDPP_ASSIGN_OR_RETURN(auto hp, SplitHostPort(host_port));
+  const auto& [host, port] = hp;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -144,9 +139,7 @@ Status DialReal(const std::string& host_port) {
       st = Status::Ok();
       break;
     }
-    std::string text = std::strerror(err);
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-    st = Unavailable("dial tcp " + host_port + ": connect: " + text);
+    st = Unavailable("dial tcp " + host_port + ": connect: " + GoErrnoText(err));
   }
   ::freeaddrinfo(res);
   return st;
@@ -155,22 +148,6 @@ Status DialReal(const std::string& host_port) {
 }  // namespace
 
 GatewaySystem RealGatewaySystem() { return {bootstrap::LookupSrv, LookupHostReal, DialReal}; }
-
-bool SplitHostPort(const std::string& host_port, std::string* host, std::string* port) {
-  size_t colon;
-  if (!host_port.empty() && host_port.front() == '[') {
-    const size_t close = host_port.find(']');
-    if (close == std::string::npos || close + 1 >= host_port.size() || host_port[close + 1] != ':') return false;
-    *host = host_port.substr(1, close - 1);
-    colon = close + 1;
-  } else {
-    colon = host_port.find(':');
-    if (colon == std::string::npos || host_port.find(':', colon + 1) != std::string::npos) return false;
-    *host = host_port.substr(0, colon);
-  }
-  *port = host_port.substr(colon + 1);
-  return true;
-}
 
 Result<std::vector<Remote>> PlanGateway(const GatewayFlags& f, const GatewaySystem& sys, Logger* log) {
   std::vector<Remote> remotes;
@@ -183,17 +160,14 @@ Result<std::vector<Remote>> PlanGateway(const GatewayFlags& f, const GatewaySyst
   if (endpoints.empty()) endpoints = f.endpoints;  // nothing discovered: the flag's list
   if (remotes.empty()) {
     for (const std::string& ep : endpoints) {
-      std::string host, port;
-      if (!SplitHostPort(StripScheme(ep), &host, &port)) {
-        return InvalidArgument("error parsing endpoint \"" + ep + "\"");  // etcd prints no newline
-      }
-      remotes.push_back(Remote{host, LeadingPort(port)});
+      auto hp = SplitHostPort(StripScheme(ep));
+      if (!hp.ok()) return InvalidArgument("error parsing endpoint \"" + ep + "\"");  // etcd prints no newline
+      remotes.push_back(Remote{hp->first, LeadingPort(hp->second)});
     }
   }
-  std::string lhost, lport;
-  if (!SplitHostPort(f.listen_addr, &lhost, &lport)) {
-    return InvalidArgument("failed to validate listen address: " + f.listen_addr + "\n");
-  }
+  auto listen = SplitHostPort(f.listen_addr);
+  if (!listen.ok()) return InvalidArgument("failed to validate listen address: " + f.listen_addr + "\n");
+  const auto& [lhost, lport] = *listen;
   auto laddrs = sys.hosts(lhost);
   if (!laddrs.ok()) return InvalidArgument("failed to resolve listen host: " + lhost + "\n");
   for (const Remote& r : remotes) {

@@ -39,9 +39,6 @@ struct GatewaySystem {
 // The real ones: libresolv, getaddrinfo, a connect with a 5 s timeout.
 GatewaySystem RealGatewaySystem();
 
-// Go's net.SplitHostPort: "host:port", "[v6]:port"; false when malformed.
-bool SplitHostPort(const std::string& host_port, std::string* host, std::string* port);
-
 // The endpoints to forward to. A failure's message is exactly what etcd prints before it
 // exits with status 1 (a trailing newline where etcd prints one).
 Result<std::vector<Remote>> PlanGateway(const GatewayFlags& flags, const GatewaySystem& system, Logger* log);

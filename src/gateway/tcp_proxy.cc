@@ -1,7 +1,6 @@
 #include "gateway/tcp_proxy.h"
 
 #include <array>
-#include <cctype>
 #include <charconv>
 #include <functional>
 #include <random>
@@ -9,6 +8,8 @@
 #include <boost/asio.hpp>
 
 #include "base/flag_set.h"
+#include "base/go_errors.h"
+#include "base/url.h"
 
 namespace etcdpp::gateway {
 namespace {
@@ -20,12 +21,7 @@ using ErrorCode = boost::system::error_code;
 constexpr char kPkg[] = "proxy/tcpproxy";
 constexpr size_t kBufferBytes = 32 << 10;
 
-// Go's error text for a system error: its strings are lower case ("connection refused").
-std::string GoErrorText(const ErrorCode& ec) {
-  std::string text = ec.message();
-  if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
-  return text;
-}
+std::string GoText(const ErrorCode& ec) { return GoErrorText(ec.message()); }
 
 // A duration as zap's production encoder writes it: seconds, as a JSON number.
 LogField Seconds(std::string key, std::chrono::nanoseconds d) {
@@ -60,9 +56,9 @@ struct TcpProxy::Impl {
     resolver->async_resolve(
         remote.host, std::to_string(remote.port),
         [resolver, socket, address, done = std::move(done)](const ErrorCode& ec, tcp::resolver::results_type found) {
-          if (ec) return done("dial tcp: lookup " + address + ": " + GoErrorText(ec));
+          if (ec) return done("dial tcp: lookup " + address + ": " + GoText(ec));
           asio::async_connect(*socket, found, [socket, address, done](const ErrorCode& cec, const tcp::endpoint&) {
-            done(cec ? "dial tcp " + address + ": connect: " + GoErrorText(cec) : std::string());
+            done(cec ? "dial tcp " + address + ": connect: " + GoText(cec) : std::string());
           });
         });
   }
@@ -176,21 +172,19 @@ TcpProxy::~TcpProxy() = default;
 Result<std::unique_ptr<TcpProxy>> TcpProxy::Listen(const std::string& listen_addr, TcpProxyOptions options) {
   auto impl = std::make_unique<Impl>();
   impl->options = std::move(options);
-  const size_t colon = listen_addr.rfind(':');
-  std::string host = colon == std::string::npos ? listen_addr : listen_addr.substr(0, colon);
-  const std::string port = colon == std::string::npos ? "" : listen_addr.substr(colon + 1);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  auto hp = SplitHostPort(listen_addr);
+  if (!hp.ok()) return InvalidArgument("listen tcp " + hp.status().message());
   ErrorCode ec;
   tcp::resolver resolver(impl->io);
-  auto found = resolver.resolve(host.empty() ? "0.0.0.0" : host, port, ec);
-  if (ec || found.empty()) return InvalidArgument("listen tcp " + listen_addr + ": " + GoErrorText(ec));
+  auto found = resolver.resolve(hp->first.empty() ? "0.0.0.0" : hp->first, hp->second, ec);
+  if (ec || found.empty()) return InvalidArgument("listen tcp " + listen_addr + ": " + GoText(ec));
   const tcp::endpoint at = found.begin()->endpoint();
   impl->acceptor.open(at.protocol(), ec);
   if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) impl->acceptor.bind(at, ec);
-  if (ec) return IoError("listen tcp " + listen_addr + ": bind: " + GoErrorText(ec));
+  if (ec) return IoError("listen tcp " + listen_addr + ": bind: " + GoText(ec));
   impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) return IoError("listen tcp " + listen_addr + ": listen: " + GoErrorText(ec));
+  if (ec) return IoError("listen tcp " + listen_addr + ": listen: " + GoText(ec));
   return std::unique_ptr<TcpProxy>(new TcpProxy(std::move(impl)));
 }
 

@@ -56,7 +56,6 @@ class EncodedRows {
   EncodedRows& operator=(const EncodedRows&) = delete;
 
   size_t size_bytes() const { return size_bytes_; }
-  size_t row_count() const { return rows_.size(); }
   // Appends the next entries to `out`: one, then more while `out` is under `max_bytes`.
   // Returns false once every entry is out. Fails if a row is gone or no longer the size
   // it had (the backend file was replaced meanwhile): the promised size cannot be kept.

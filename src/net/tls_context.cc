@@ -3,8 +3,6 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cctype>
-#include <cstring>
 #include <fstream>
 #include <mutex>
 
@@ -14,6 +12,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
+#include "base/go_errors.h"
 #include "net/tls_verify.h"
 
 namespace etcdpp::net {
@@ -32,10 +31,7 @@ std::string OpenSslError() {
 Status CheckReadable(const std::string& path) {
   std::ifstream f(path);
   if (!f) {
-    // Go's error texts are strerror's in lower case ("no such file or directory").
-    std::string why = std::strerror(errno == 0 ? ENOENT : errno);
-    if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
-    return InvalidArgument("open " + path + ": " + why);
+    return InvalidArgument("open " + path + ": " + GoErrnoText(errno == 0 ? ENOENT : errno));
   }
   return Status::Ok();
 }

@@ -240,14 +240,14 @@ void EtcdServer::Defragment(Done<etcdserverpb::DefragmentResponse> done) {
       return;
     }
     if (log) {
-      auto go = [](std::chrono::microseconds d) { return FormatGoDuration(d); };
       log->Log(LogLevel::kNotice, "etcdserver/api/v3rpc", "finished defragmenting the storage backend",
                "finished defragment",
-               {LogField::Str("took", go(std::chrono::duration_cast<std::chrono::microseconds>(
-                                          std::chrono::steady_clock::now() - start))),
-                LogField::Bool("writes-went-on", report.online), LogField::Str("copy", go(report.copy)),
-                LogField::Str("catch-up", go(report.catch_up)), LogField::Int("catch-up-rounds", report.catch_up_rounds),
-                LogField::Str("writes-paused", go(report.paused)), LogField::Str("release", go(report.release))});
+               {LogField::Str("took", FormatGoDuration(std::chrono::steady_clock::now() - start)),
+                LogField::Bool("writes-went-on", report.online), LogField::Str("copy", FormatGoDuration(report.copy)),
+                LogField::Str("catch-up", FormatGoDuration(report.catch_up)),
+                LogField::Int("catch-up-rounds", report.catch_up_rounds),
+                LogField::Str("writes-paused", FormatGoDuration(report.paused)),
+                LogField::Str("release", FormatGoDuration(report.release))});
     }
     done(etcdserverpb::DefragmentResponse());  // etcd's carries no header
   });
