@@ -63,7 +63,7 @@ class RangeSender : public std::enable_shared_from_this<RangeSender> {
         out_.Finish(ToGrpcStatus(more.status()));
         return;
       }
-      bool live = chunk.empty() || out_.WriteFramed(std::move(chunk));
+      bool live = out_.WriteFramed(std::move(chunk));  // Next gives at least one row
       if (live && !*more) {
         live = out_.WriteFramed(std::move(answer_.rest));
         if (live) out_.Finish(net::GrpcStatus::Ok());
